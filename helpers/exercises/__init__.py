@@ -1,0 +1,33 @@
+"""Exercise checks: one module per notebook, each check returning specific Feedback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The verdict on one exercise answer: passed or not, and what to do next."""
+
+    ok: bool
+    message: str
+
+    def __str__(self) -> str:
+        return ("✅ Correct. " if self.ok else "❌ Not yet. ") + self.message
+
+    __repr__ = __str__
+
+
+def unanswered(hint: str) -> Feedback:
+    """Feedback for an answer still left as ``...``."""
+    return Feedback(False, f"Replace the ... with your answer. Hint: {hint}")
+
+
+def close_to(value: float, expected: float, tolerance: float = 0.01) -> bool:
+    """True when ``value`` is within ``tolerance`` (relative) of ``expected``."""
+    return abs(value - expected) <= tolerance * max(abs(expected), 1e-12)
+
+
+def is_number(value: object) -> bool:
+    """True for int or float answers (bool excluded)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

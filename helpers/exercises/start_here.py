@@ -1,0 +1,115 @@
+"""Checks for the exercises of notebook 00 (start here)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from helpers.exercises import Feedback, close_to, is_number, unanswered
+from helpers.machine import usable_cpus
+
+
+def check_usable_cpus(answer: object) -> Feedback:
+    """Exercise 1: the number of CPUs this process may use."""
+    if answer is Ellipsis:
+        return unanswered("the os module can tell which CPUs this process may run on, not just how many the machine has")
+    if not isinstance(answer, int) or isinstance(answer, bool):
+        return Feedback(False, f"Expected a whole number of CPUs, got {type(answer).__name__} {answer!r}.")
+    expected = usable_cpus()
+    if answer == expected:
+        extra = "" if expected == os.cpu_count() else f" (the machine has {os.cpu_count()}, but this process may use only {expected})"
+        return Feedback(True, f"This process may use {expected} CPUs{extra}.")
+    if answer == os.cpu_count():
+        return Feedback(
+            False,
+            f"{answer} is os.cpu_count(): every CPU in the machine. This process may use only {expected} of them "
+            "(an affinity mask or container limit). Use os.sched_getaffinity(0) or os.process_cpu_count() (3.13+).",
+        )
+    return Feedback(False, f"{answer} is not what this machine reports. Ask os for it rather than typing a number.")
+
+
+def check_speedup(speedup: object, efficiency: object) -> Feedback:
+    """Exercise 2: speedup and efficiency of a run taking 6.0 s on 1 worker and 2.0 s on 4 workers."""
+    if speedup is Ellipsis or efficiency is Ellipsis:
+        return unanswered("speedup = time on 1 worker / time on n workers; efficiency = speedup / n")
+    if not is_number(speedup) or not is_number(efficiency):
+        return Feedback(False, "Both answers must be numbers, e.g. speedup = 2.5 and efficiency = 0.5.")
+    if close_to(speedup, 2.0 / 6.0):
+        return Feedback(False, "Your speedup is upside down: divide the 1-worker time by the 4-worker time.")
+    if not close_to(speedup, 3.0):
+        return Feedback(False, f"Speedup {speedup} is off: 6.0 s / 2.0 s = ?")
+    if close_to(efficiency, 75.0):
+        return Feedback(False, "Give efficiency as a fraction (0 to 1), not a percentage.")
+    if close_to(efficiency, 12.0) or close_to(efficiency, 4.0 / 3.0):
+        return Feedback(False, "Efficiency is speedup divided by the number of workers, not the other way round.")
+    if not close_to(efficiency, 0.75):
+        return Feedback(False, f"Speedup is right; efficiency {efficiency} is off: speedup / workers = 3.0 / 4 = ?")
+    return Feedback(True, "3× faster on 4 workers is 75 % efficiency: a quarter of the CPU time went to overhead or idle workers.")
+
+
+def check_amdahl(on_eight: object, limit: object) -> Feedback:
+    """Exercise 3: Amdahl's law with a 10 % serial fraction: speedup on 8 workers, and the limit."""
+    if on_eight is Ellipsis or limit is Ellipsis:
+        return unanswered("speedup(n) = 1 / (f + (1 - f) / n), with f = 0.1")
+    if not is_number(on_eight) or not is_number(limit):
+        return Feedback(False, "Both answers must be numbers.")
+    expected = 1 / (0.1 + 0.9 / 8)
+    if close_to(on_eight, 8.0) or close_to(on_eight, 7.2):
+        return Feedback(False, "That ignores (or only scales) the serial part: it does not get faster with more workers.")
+    if not close_to(on_eight, expected):
+        return Feedback(False, f"Speedup on 8 workers of {on_eight} is off: compute 1 / (0.1 + 0.9 / 8).")
+    if limit == float("inf") or (is_number(limit) and limit > 1000):
+        return Feedback(False, "Even with infinitely many workers the serial 10 % still takes its time: the limit is finite.")
+    if not close_to(limit, 10.0):
+        return Feedback(False, f"The 8-worker answer is right; the limit {limit} is not. As n grows, (1 - f) / n → 0.")
+    return Feedback(True, f"{expected:.2f}× on 8 workers, and never more than 10×: the serial part caps the speedup.")
+
+
+WORKLOADS = {
+    "resize 10,000 photos with a pure-Python filter": "processes",
+    "download 200 web pages": "threads",
+    "compute prime numbers up to 10 million in pure Python": "processes",
+    "wait for replies from 50 database queries": "threads",
+}
+
+_REASONS = {
+    "processes": "it keeps the CPU busy running Python code, so threads would take turns holding the GIL",
+    "threads": "it spends its time waiting for the network or a disk, and a waiting thread releases the GIL",
+}
+
+
+def check_workload_choices(choices: object) -> Feedback:
+    """Exercise 4: choose "threads" or "processes" for each workload in WORKLOADS."""
+    if choices is Ellipsis:
+        return unanswered('a dict mapping each workload to "threads" or "processes"')
+    if not isinstance(choices, Mapping):
+        return Feedback(False, f"Expected a dict of workload → choice, got {type(choices).__name__}.")
+    missing = [w for w in WORKLOADS if w not in choices]
+    if missing:
+        return Feedback(False, f"Missing a choice for: {missing[0]!r} (copy the keys from WORKLOADS).")
+    for workload, choice in choices.items():
+        if workload not in WORKLOADS:
+            return Feedback(False, f"{workload!r} is not one of the workloads; copy the keys from WORKLOADS.")
+        if choice not in ("threads", "processes"):
+            return Feedback(False, f'Choose "threads" or "processes" for {workload!r}, got {choice!r}.')
+    wrong = [w for w in WORKLOADS if choices[w] != WORKLOADS[w]]
+    if wrong:
+        first = wrong[0]
+        return Feedback(False, f"{len(wrong)} wrong. {first!r} wants {WORKLOADS[first]}: {_REASONS[WORKLOADS[first]]}.")
+    return Feedback(True, "CPU-bound pure Python wants processes; waiting (I/O-bound) work does fine with threads.")
+
+
+def check_squares(squares: object) -> Feedback:
+    """Exercise 5: the squares of 0..9 computed by a spawn pool with the helpers' worker."""
+    expected = [x * x for x in range(10)]
+    if squares is Ellipsis:
+        return unanswered("with get_context('spawn').Pool(2) as pool: squares = pool.map(square, range(10))")
+    if not isinstance(squares, list):
+        return Feedback(False, f"Expected a list, got {type(squares).__name__}: pool.map returns a list; imap returns an iterator (wrap it in list()).")
+    if squares == expected:
+        return Feedback(True, "pool.map returns results in task order, whatever order the workers finished in.")
+    if sorted(squares) == expected:
+        return Feedback(False, "The right numbers in the wrong order: imap_unordered yields results as they finish; use map.")
+    if len(squares) != len(expected):
+        return Feedback(False, f"Expected 10 results (for 0..9), got {len(squares)}.")
+    return Feedback(False, f"Expected {expected}, got {squares}.")

@@ -1,0 +1,109 @@
+"""Timeout guards for pitfall demonstrations: a broken example ends in a clear error, never a hang."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from helpers.validation import require_number, require_start_method
+
+
+@dataclass(frozen=True)
+class ChildOutcome:
+    """How a child process ended: exit code, returned value, and the last line it wrote to stderr."""
+
+    method: str
+    exitcode: int | None
+    value: Any = None
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when the child returned normally."""
+        return self.exitcode == 0
+
+    def result(self) -> Any:
+        """The child's return value, or a ChildProcessError that carries the child's own error text."""
+        if self.exitcode is None:
+            raise ChildProcessError(f"the child ({self.method}) was still running at the timeout and was killed")
+        if self.exitcode != 0:
+            detail = self.error or "its error went to the terminal that runs Jupyter"
+            raise ChildProcessError(f"the child ({self.method}) exited with code {self.exitcode}: {detail}")
+        return self.value
+
+
+def _call_and_send(connection: Any, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    """Child side of run_in_child: send back ("value", result) or ("error", text), then exit."""
+    try:
+        result = function(*args)
+    except BaseException as error:
+        connection.send(("error", f"{type(error).__name__}: {error}"))
+        raise  # the child still exits with code 1 and prints its traceback, as any Process would
+    connection.send(("value", result))
+    connection.close()
+
+
+@contextmanager
+def _stderr_to(capture: Any) -> Iterator[None]:
+    """Point file descriptor 2 at ``capture`` for a moment, so a child started now inherits it."""
+    saved = os.dup(2)
+    os.dup2(capture.fileno(), 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _last_error_line(text: str) -> str:
+    """The final line of a traceback: the exception type and message."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def run_in_child(function: Callable[..., Any], *args: Any, method: str = "spawn", timeout: float = 10.0) -> ChildOutcome:
+    """Run ``function(*args)`` in one child process of the given start method, waiting at most ``timeout`` s.
+
+    The child's stderr is captured (fork and spawn) so that an error it hits before any of
+    our code runs, such as failing to import its worker, comes back as text.
+    """
+    require_start_method(method)
+    require_number("timeout", timeout, minimum=0, strict=True)
+    context = multiprocessing.get_context(method)
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_call_and_send, args=(sender, function, args), daemon=True)
+    if method == "forkserver":
+        # The server must not be started while stderr points at a temporary file.
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+    deadline = time.monotonic() + timeout
+    with tempfile.TemporaryFile() as capture:
+        with _stderr_to(capture):
+            process.start()
+        sender.close()
+        value, error = None, ""
+        if receiver.poll(timeout):
+            try:
+                kind, payload = receiver.recv()
+            except EOFError:  # the child died before it could send anything
+                kind, payload = "none", None
+            value, error = (payload, "") if kind == "value" else (None, payload or "")
+        process.join(max(0.0, deadline - time.monotonic()))
+        timed_out = process.is_alive()
+        if timed_out:
+            process.kill()
+            process.join(5)
+        exitcode = None if timed_out else process.exitcode
+        receiver.close()
+        process.close()
+        if exitcode != 0 and not error:
+            capture.seek(0)
+            error = _last_error_line(capture.read().decode(errors="replace"))
+    return ChildOutcome(method, exitcode, value, error)

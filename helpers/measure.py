@@ -1,0 +1,216 @@
+"""Timing with repeats, speedup sweeps over worker counts, and Amdahl's-law fits."""
+
+from __future__ import annotations
+
+import multiprocessing
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from helpers.machine import Fingerprint, fingerprint
+from helpers.tasks import noop
+from helpers.validation import (
+    require_int,
+    require_number,
+    require_portable_worker,
+    require_tasks,
+    require_worker_counts,
+)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Repeated timings of one callable, in seconds."""
+
+    samples: tuple[float, ...]
+
+    @property
+    def median(self) -> float:
+        """The typical time: robust to one slow outlier."""
+        return statistics.median(self.samples)
+
+    @property
+    def best(self) -> float:
+        """The fastest run: closest to the cost without interference."""
+        return min(self.samples)
+
+    @property
+    def spread(self) -> float:
+        """Slowest minus fastest run."""
+        return max(self.samples) - min(self.samples)
+
+    def __str__(self) -> str:
+        return f"median {format_seconds(self.median)} (best {format_seconds(self.best)}, spread {format_seconds(self.spread)}, {len(self.samples)} runs)"
+
+
+def format_seconds(seconds: float) -> str:
+    """Format a duration with a unit a person reads at a glance (s, ms or µs)."""
+    if seconds >= 1:
+        return f"{seconds:.2f} s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.1f} ms"
+    return f"{seconds * 1e6:.1f} µs"
+
+
+def time_call(function: Callable[..., Any], *args: Any, repeats: int = 5, warmup: int = 1, **kwargs: Any) -> Timing:
+    """Call ``function(*args, **kwargs)`` ``warmup`` + ``repeats`` times; return the timed repeats."""
+    if not callable(function):
+        raise TypeError(f"function must be callable, got {type(function).__name__}")
+    require_int("repeats", repeats, minimum=1)
+    require_int("warmup", warmup, minimum=0)
+    for _ in range(warmup):
+        function(*args, **kwargs)
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function(*args, **kwargs)
+        samples.append(time.perf_counter() - start)
+    return Timing(tuple(samples))
+
+
+def amdahl_speedup(serial_fraction: float, workers: float) -> float:
+    """Speedup Amdahl's law predicts on ``workers`` workers for a given serial fraction."""
+    require_number("serial_fraction", serial_fraction)
+    if serial_fraction > 1:
+        raise ValueError(f"serial_fraction must be between 0 and 1, got {serial_fraction}")
+    require_number("workers", workers, minimum=0, strict=True)
+    return 1.0 / (serial_fraction + (1.0 - serial_fraction) / workers)
+
+
+def fit_amdahl(workers: Sequence[int], seconds: Sequence[float]) -> float | None:
+    """Least-squares serial fraction f for T(n) = T1 * (f + (1 - f) / n); None with < 2 worker counts."""
+    if len(workers) != len(seconds):
+        raise ValueError(f"workers and seconds must have the same length, got {len(workers)} and {len(seconds)}")
+    points = sorted(zip(workers, seconds))
+    if len({n for n, _ in points}) < 2:
+        return None
+    # T(n) = a + b * (1/n) is linear in 1/n: a is the serial time, b the parallelisable time.
+    xs = [1.0 / n for n, _ in points]
+    ys = [t for _, t in points]
+    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
+    sxx = sum((x - mean_x) ** 2 for x in xs)
+    b = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sxx
+    a = mean_y - b * mean_x
+    if b <= 0:  # adding workers did not help at all
+        return 1.0
+    return min(1.0, max(0.0, a / (a + b)))
+
+
+@dataclass(frozen=True)
+class SweepRow:
+    """One worker count of a speedup sweep."""
+
+    workers: int
+    seconds: float
+    speedup: float
+    efficiency: float
+
+
+@dataclass(frozen=True)
+class SpeedupSweep:
+    """Times of the same tasks on pools of several sizes, with the Amdahl fit."""
+
+    rows: tuple[SweepRow, ...]
+    serial_fraction: float | None
+    machine: Fingerprint
+    task_count: int
+    worker_name: str
+    fit_limit: int = field(default=0)
+
+    def row(self, workers: int) -> SweepRow:
+        """The row measured with this many workers."""
+        for row in self.rows:
+            if row.workers == workers:
+                return row
+        raise KeyError(f"no row for {workers} workers; measured {[r.workers for r in self.rows]}")
+
+    def table(self) -> str:
+        """A plain-text table of the sweep."""
+        lines = [f"{'workers':>7}  {'time':>9}  {'speedup':>7}  {'efficiency':>10}"]
+        for r in self.rows:
+            lines.append(f"{r.workers:>7}  {format_seconds(r.seconds):>9}  {r.speedup:>6.2f}×  {r.efficiency:>9.0%}")
+        if self.serial_fraction is None:
+            lines.append("Amdahl fit: needs at least 2 worker counts ≤ usable CPUs")
+        else:
+            lines.append(
+                f"Amdahl fit (workers ≤ {self.fit_limit}): serial fraction {self.serial_fraction:.1%}, "
+                f"so at most {1 / max(self.serial_fraction, 1e-9):.0f}× with unlimited CPUs"
+            )
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.table()
+
+
+def speedup_sweep(
+    worker: Callable[[Any], Any],
+    tasks: Sequence[Any],
+    workers: Sequence[int],
+    *,
+    repeats: int = 3,
+    chunksize: int = 1,
+    progress: bool = True,
+) -> SpeedupSweep:
+    """Time ``pool.map(worker, tasks)`` on warm pools of each size; fit Amdahl's law.
+
+    One worker is always measured, as the baseline. Pool start-up is excluded (each pool is
+    warmed with one trivial task per worker first), so the speedup is that of the work itself.
+    The Amdahl fit uses only worker counts up to the usable CPUs: beyond them workers share CPUs,
+    which the law does not model.
+    """
+    require_portable_worker(worker)
+    task_list = require_tasks(tasks)
+    counts = require_worker_counts(list(workers) + [1])
+    require_int("repeats", repeats, minimum=1)
+    require_int("chunksize", chunksize, minimum=1)
+    machine = fingerprint()
+    seconds: dict[int, float] = {}
+    bar = _progress(total=len(counts) * repeats, enabled=progress, description="speedup sweep")
+    try:
+        for count in counts:
+            with multiprocessing.Pool(count) as pool:
+                pool.map(noop, range(count), chunksize=1)  # warm-up: all workers started and imported
+                samples = []
+                for _ in range(repeats):
+                    start = time.perf_counter()
+                    pool.map(worker, task_list, chunksize=chunksize)
+                    samples.append(time.perf_counter() - start)
+                    bar.update(1)
+            seconds[count] = statistics.median(samples)
+    finally:
+        bar.close()
+    baseline = seconds[1]
+    rows = tuple(
+        SweepRow(n, seconds[n], baseline / seconds[n], baseline / seconds[n] / n) for n in counts
+    )
+    fit_counts = [n for n in counts if n <= machine.usable_cpus]
+    serial = fit_amdahl(fit_counts, [seconds[n] for n in fit_counts])
+    return SpeedupSweep(
+        rows=rows,
+        serial_fraction=serial,
+        machine=machine,
+        task_count=len(task_list),
+        worker_name=getattr(worker, "__qualname__", repr(worker)),
+        fit_limit=max(fit_counts),
+    )
+
+
+class _NoProgress:
+    """Stands in for a tqdm bar when progress is off."""
+
+    def update(self, _: int) -> None:
+        """Ignore progress."""
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+def _progress(total: int, enabled: bool, description: str) -> Any:
+    """A text progress bar on stderr (works in JupyterLab, a terminal and under nbval)."""
+    if not enabled:
+        return _NoProgress()
+    from tqdm.std import tqdm
+
+    return tqdm(total=total, desc=description, leave=False)

@@ -1,0 +1,161 @@
+"""Course plots: speedup with ideal line and Amdahl fit, task timelines, bar charts.
+
+Every figure uses projector-sized fonts and carries the machine fingerprint, so a plot
+always says what machine, start method and Python produced it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from helpers.machine import Fingerprint, fingerprint
+from helpers.measure import SpeedupSweep, amdahl_speedup
+from helpers.tasks import TaskRecord
+
+PROJECTOR_STYLE = {
+    "font.size": 13,
+    "axes.titlesize": 15,
+    "axes.labelsize": 14,
+    "xtick.labelsize": 12,
+    "ytick.labelsize": 12,
+    "legend.fontsize": 12,
+    "figure.dpi": 100,
+}
+
+
+@contextmanager
+def projector_style() -> Iterator[None]:
+    """Matplotlib settings readable from the back of a classroom."""
+    import matplotlib.pyplot as plt
+
+    # Make pyplot load its backend now: loaded inside rc_context, the inline backend's
+    # interactive setting would be undone on exit, and later figures would not display.
+    plt.close(plt.figure())
+    with plt.rc_context(PROJECTOR_STYLE):
+        yield
+
+
+def stamp(figure: Any, machine: Fingerprint | None = None) -> None:
+    """Write the machine fingerprint in the figure's bottom-right corner."""
+    machine = machine or fingerprint()
+    figure.text(0.99, 0.005, machine.stamp(), ha="right", va="bottom", fontsize=12, color="0.35")
+
+
+def plot_speedup(sweep: SpeedupSweep, title: str | None = None) -> Any:
+    """Measured speedup against workers, beside the ideal line and the Amdahl's-law fit."""
+    import matplotlib.pyplot as plt
+
+    if not isinstance(sweep, SpeedupSweep):
+        raise TypeError(f"sweep must be the result of speedup_sweep(), got {type(sweep).__name__}")
+    counts = [r.workers for r in sweep.rows]
+    top = max(counts)
+    with projector_style():
+        fig, ax = plt.subplots(figsize=(9, 5.5))
+        ax.plot([1, top], [1, top], "--", color="0.5", label="ideal (speedup = workers)")
+        if sweep.serial_fraction is not None:
+            xs = [1 + i * (top - 1) / 100 for i in range(101)]
+            ax.plot(
+                xs,
+                [amdahl_speedup(sweep.serial_fraction, x) for x in xs],
+                ":",
+                color="tab:orange",
+                linewidth=2.5,
+                label=f"Amdahl fit (serial fraction {sweep.serial_fraction:.1%})",
+            )
+        ax.plot(counts, [r.speedup for r in sweep.rows], "o-", color="tab:blue", markersize=8, label="measured")
+        cpus = sweep.machine.usable_cpus
+        if cpus < top:
+            ax.axvline(cpus, color="tab:red", alpha=0.4)
+            ax.text(cpus, 1, f" {cpus} usable CPUs", color="tab:red", va="bottom")
+        ax.set_xlabel("worker processes")
+        ax.set_ylabel("speedup over 1 worker (×)")
+        ax.set_xticks(counts)
+        ax.set_ylim(bottom=0)
+        ax.set_title(title or f"Speedup of {sweep.task_count} × {sweep.worker_name}")
+        ax.legend(loc="upper left")
+        ax.grid(alpha=0.3)
+        fig.tight_layout(rect=(0, 0.04, 1, 1))
+        stamp(fig, sweep.machine)
+    return fig
+
+
+def plot_timelines(panels: Mapping[str, Sequence[TaskRecord]], title: str | None = None) -> Any:
+    """One timeline per panel: a row per worker (process and thread), a bar per task, shared time axis."""
+    import matplotlib.pyplot as plt
+
+    if not isinstance(panels, Mapping) or not panels:
+        raise ValueError("panels must be a non-empty dict of {panel title: list of TaskRecord}")
+    for name, records in panels.items():
+        if not records or not all(isinstance(r, TaskRecord) for r in records):
+            raise TypeError(f"panel {name!r} must be a non-empty list of TaskRecord (from a traced_* worker)")
+    heights = [max(1.6, 0.55 * len(_workers(records)) + 1.0) for records in panels.values()]
+    with projector_style():
+        fig, axes = plt.subplots(
+            len(panels), 1, figsize=(10, sum(heights) + 0.8), sharex=True, squeeze=False,
+            gridspec_kw={"height_ratios": heights},
+        )
+        for ax, (name, records) in zip(axes[:, 0], panels.items()):
+            _draw_timeline(ax, records, name)
+        axes[-1, 0].set_xlabel("wall-clock time since the first task started (s)")
+        if title:
+            fig.suptitle(title)
+        fig.tight_layout(rect=(0, 0.04, 1, 1))
+        stamp(fig)
+    return fig
+
+
+def plot_timeline(records: Sequence[TaskRecord], title: str) -> Any:
+    """A single task timeline: one row per worker, one bar per task."""
+    return plot_timelines({title: records})
+
+
+def _workers(records: Sequence[TaskRecord]) -> list[tuple[int, int]]:
+    """(pid, thread) pairs in the order each worker first started a task."""
+    order: dict[tuple[int, int], None] = {}
+    for r in sorted(records, key=lambda r: r.start):
+        order.setdefault((r.pid, r.thread), None)
+    return list(order)
+
+
+def _draw_timeline(ax: Any, records: Sequence[TaskRecord], name: str) -> None:
+    """Draw one panel of a task timeline."""
+    workers = _workers(records)
+    row_of = {w: i for i, w in enumerate(workers)}
+    t0 = min(r.start for r in records)
+    colours = [f"C{i}" for i in range(10)]
+    for r in records:
+        row = row_of[(r.pid, r.thread)]
+        ax.barh(row, r.end - r.start, left=r.start - t0, height=0.7, color=colours[r.task_id % 10], edgecolor="white")
+        if len(records) <= 40:
+            ax.text(r.start - t0 + (r.end - r.start) / 2, row, str(r.task_id), ha="center", va="center", fontsize=12, color="white")
+    processes = len({pid for pid, _ in workers})
+    kind = "thread" if processes == 1 and len(workers) > 1 else "process"
+    ax.set_yticks(range(len(workers)), [f"{kind} {i + 1}" for i in range(len(workers))])
+    ax.invert_yaxis()
+    ax.set_title(name)
+    ax.grid(axis="x", alpha=0.3)
+
+
+def plot_bars(values: Mapping[str, float], ylabel: str, title: str, *, log: bool = False) -> Any:
+    """A labelled bar chart of a few measured values, each written on its bar."""
+    import matplotlib.pyplot as plt
+
+    if not isinstance(values, Mapping) or not values:
+        raise ValueError("values must be a non-empty dict of {label: number}")
+    with projector_style():
+        fig, ax = plt.subplots(figsize=(9, 5))
+        labels, heights = list(values), [float(v) for v in values.values()]
+        bars = ax.bar(labels, heights, color=[f"C{i}" for i in range(len(labels))])
+        ax.bar_label(bars, labels=[f"{h:.3g}" for h in heights], padding=3)
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        if log:
+            ax.set_yscale("log")
+        else:
+            ax.set_ylim(0, max(heights) * 1.15 or 1)
+        ax.grid(axis="y", alpha=0.3)
+        fig.tight_layout(rect=(0, 0.04, 1, 1))
+        stamp(fig)
+    return fig
