@@ -162,7 +162,7 @@ def speedup_sweep(
     """
     require_portable_worker(worker)
     task_list = require_tasks(tasks)
-    counts = require_worker_counts(list(workers) + [1])
+    counts = sorted(set(require_worker_counts(workers)) | {1})
     require_int("repeats", repeats, minimum=1)
     require_int("chunksize", chunksize, minimum=1)
     machine = fingerprint()

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from nbval.plugin import IPyNbFile
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent
 NOTEBOOKS = ROOT / "notebooks"
 SANITIZE = ROOT / "tests" / "sanitize.cfg"
 CELL_TIMEOUT = 60  # seconds; a hung pool fails in a minute, not nbval's default 33 minutes
@@ -70,7 +70,7 @@ class NotebookUnderEveryMethod(pytest.File):
 
     def collect(self):
         for method in self.config.course_start_methods:
-            run = StartMethodNotebook.from_parent(self, path=self.path, name=method)
+            run = StartMethodNotebook.from_parent(self, path=self.path, name=method, nodeid=f"{self.nodeid}::{method}")
             run.start_method = method
             yield run
 

@@ -1,0 +1,92 @@
+"""Notebook 00's exercise checks: right answers pass; each typical mistake gets specific feedback."""
+
+import os
+
+import pytest
+
+from helpers.exercises import Feedback
+from helpers.exercises.start_here import (
+    WORKLOADS,
+    check_amdahl,
+    check_speedup,
+    check_squares,
+    check_usable_cpus,
+    check_workload_choices,
+)
+from helpers.machine import usable_cpus
+
+
+def assert_feedback(feedback, ok, text):
+    assert isinstance(feedback, Feedback)
+    assert feedback.ok is ok, feedback
+    assert text in feedback.message, feedback
+
+
+@pytest.mark.parametrize("check, args", [
+    (check_usable_cpus, (...,)), (check_speedup, (..., ...)), (check_amdahl, (..., 1.0)),
+    (check_workload_choices, (...,)), (check_squares, (...,)),
+])
+def test_unanswered_exercises_ask_for_an_answer_with_a_hint(check, args):
+    feedback = check(*args)
+    assert not feedback.ok and "Replace the ..." in feedback.message and "Hint:" in feedback.message
+    assert str(feedback).startswith("❌ Not yet.")
+
+
+def test_usable_cpus():
+    assert_feedback(check_usable_cpus(usable_cpus()), True, "may use")
+    assert_feedback(check_usable_cpus("2"), False, "whole number")
+    assert_feedback(check_usable_cpus(usable_cpus() + 100), False, "Ask os")
+    assert str(check_usable_cpus(usable_cpus())).startswith("✅ Correct.")
+
+
+def test_usable_cpus_spots_cpu_count_under_restricted_affinity(monkeypatch):
+    monkeypatch.setattr("helpers.exercises.start_here.usable_cpus", lambda: 1)
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert_feedback(check_usable_cpus(8), False, "os.cpu_count()")
+
+
+@pytest.mark.parametrize("speedup, efficiency, ok, text", [
+    (3.0, 0.75, True, "75 %"),
+    (1 / 3, 0.75, False, "upside down"),
+    (2.0, 0.5, False, "6.0 s / 2.0 s"),
+    (3.0, 75, False, "fraction"),
+    (3.0, 12.0, False, "divided by the number of workers"),
+    (3.0, 0.5, False, "efficiency 0.5 is off"),
+    ("3", 0.75, False, "must be numbers"),
+])
+def test_speedup(speedup, efficiency, ok, text):
+    assert_feedback(check_speedup(speedup, efficiency), ok, text)
+
+
+@pytest.mark.parametrize("on_eight, limit, ok, text", [
+    (1 / (0.1 + 0.9 / 8), 10, True, "never more than 10×"),
+    (8, 10, False, "serial part"),
+    (5.5, 10, False, "compute 1 / (0.1 + 0.9 / 8)"),
+    (4.7059, float("inf"), False, "finite"),
+    (4.7059, 9, False, "(1 - f) / n → 0"),
+    (None, 10, False, "must be numbers"),
+])
+def test_amdahl(on_eight, limit, ok, text):
+    assert_feedback(check_amdahl(on_eight, limit), ok, text)
+
+
+def test_workload_choices():
+    assert_feedback(check_workload_choices(dict(WORKLOADS)), True, "processes")
+    assert_feedback(check_workload_choices(["threads"]), False, "Expected a dict")
+    partial = dict(WORKLOADS)
+    partial.pop("download 200 web pages")
+    assert_feedback(check_workload_choices(partial), False, "Missing a choice for: 'download 200 web pages'")
+    assert_feedback(check_workload_choices({**WORKLOADS, "bake bread": "threads"}), False, "not one of the workloads")
+    assert_feedback(check_workload_choices({**WORKLOADS, "download 200 web pages": "asyncio"}), False, 'Choose "threads" or "processes"')
+    wrong = {**WORKLOADS, "download 200 web pages": "processes"}
+    assert_feedback(check_workload_choices(wrong), False, "releases the GIL")
+    wrong = {**WORKLOADS, "compute prime numbers up to 10 million in pure Python": "threads"}
+    assert_feedback(check_workload_choices(wrong), False, "take turns holding the GIL")
+
+
+def test_squares():
+    assert_feedback(check_squares([x * x for x in range(10)]), True, "task order")
+    assert_feedback(check_squares(iter([])), False, "Expected a list")
+    assert_feedback(check_squares(sorted([x * x for x in range(10)], reverse=True)), False, "wrong order")
+    assert_feedback(check_squares([0, 1, 4]), False, "Expected 10 results")
+    assert_feedback(check_squares(list(range(10))), False, "Expected [0, 1, 4")

@@ -1,0 +1,80 @@
+"""The notebook harness itself: stored outputs are compared, per start method, with child output captured.
+
+Runs pytest on small throw-away notebooks in a temporary copy of the project's conftest,
+so a harness that silently stopped comparing (or stopped capturing child output) fails here.
+"""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write_notebook(path: Path, cells: list[tuple[str, str]]) -> None:
+    """A notebook whose code cells have the given (source, stored stdout) pairs."""
+    notebook = new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    for count, (code, stdout) in enumerate(cells, start=1):
+        cell = new_code_cell(code, execution_count=count)
+        cell.outputs = [new_output("stream", name="stdout", text=stdout)] if stdout else []
+        notebook.cells.append(cell)
+    nbformat.write(notebook, path)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    shutil.copy(ROOT / "conftest.py", tmp_path / "conftest.py")
+    (tmp_path / "tests").mkdir()
+    shutil.copy(ROOT / "tests" / "sanitize.cfg", tmp_path / "tests" / "sanitize.cfg")
+    (tmp_path / "notebooks").mkdir()
+    return tmp_path
+
+
+def run_pytest(project: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--rootdir", str(project), *args],
+        cwd=project, capture_output=True, text=True, timeout=300,
+    )
+
+
+def test_kernel_gets_the_start_method_not_pytest_variables_and_child_output_is_captured(project):
+    child = (
+        "import multiprocessing\n"
+        "p = multiprocessing.get_context('spawn').Process(target=print, args=('printed by the child',))\n"
+        "p.start(); p.join(30); print('exit code', p.exitcode)"
+    )
+    write_notebook(project / "notebooks" / "good.ipynb", [
+        ("import os; print(os.environ.get('MP_START_METHOD'), 'PYTEST_CURRENT_TEST' in os.environ)", "spawn False\n"),
+        (child, "printed by the child\nexit code 0\n"),
+        ("print('took 12.5 ms in pid 4242')", "took 3.1 s in pid 17\n"),  # sanitized: durations and pids
+    ])
+    result = run_pytest(project, "--start-methods=spawn", "notebooks")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 passed" in result.stdout
+
+
+def test_a_changed_output_fails_and_names_notebook_cell_and_start_method(project):
+    write_notebook(project / "notebooks" / "broken.ipynb", [("print(6 * 7)", "41\n")])
+    result = run_pytest(project, "--start-methods=fork,spawn", "notebooks")
+    assert result.returncode == 1
+    assert "FAILED notebooks/broken.ipynb::fork::Cell 0" in result.stdout
+    assert "FAILED notebooks/broken.ipynb::spawn::Cell 0" in result.stdout
+    assert "Cell outputs differ" in result.stdout
+
+
+def test_an_unexpected_error_fails(project):
+    write_notebook(project / "notebooks" / "raises.ipynb", [("1 / 0", "")])
+    result = run_pytest(project, "--start-methods=spawn", "notebooks")
+    assert result.returncode == 1 and "ZeroDivisionError" in result.stdout
+
+
+def test_unknown_start_method_is_a_usage_error(project):
+    result = run_pytest(project, "--start-methods=threads", "notebooks")
+    assert result.returncode == 4
+    assert "available here" in result.stderr

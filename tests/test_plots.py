@@ -1,0 +1,84 @@
+"""Plots: ideal line, Amdahl fit, fingerprint stamp, projector fonts, timeline rows; bad input."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from helpers.machine import fingerprint  # noqa: E402
+from helpers.measure import SpeedupSweep, SweepRow  # noqa: E402
+from helpers.plots import plot_bars, plot_speedup, plot_timeline, plot_timelines  # noqa: E402
+from helpers.tasks import TaskRecord  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def _sweep(serial_fraction=0.05):
+    rows = (SweepRow(1, 1.0, 1.0, 1.0), SweepRow(2, 0.55, 1.82, 0.91), SweepRow(4, 0.5, 2.0, 0.5))
+    return SpeedupSweep(rows, serial_fraction, fingerprint(), 12, "traced_cpu", 2)
+
+
+def _stamped(fig):
+    return any(fingerprint().stamp() == t.get_text() for t in fig.texts)
+
+
+def test_speedup_plot_has_ideal_fit_measured_and_stamp():
+    fig = plot_speedup(_sweep())
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["ideal (speedup = workers)", "Amdahl fit (serial fraction 5.0%)", "measured"]
+    assert ax.get_xlabel() == "worker processes" and "speedup" in ax.get_ylabel()
+    (measured,) = [line for line in ax.get_lines() if line.get_label() == "measured"]
+    assert list(measured.get_xdata()) == [1, 2, 4] and list(measured.get_ydata()) == [1.0, 1.82, 2.0]
+    assert _stamped(fig)
+    assert ax.title.get_fontsize() >= 12 and ax.xaxis.label.get_fontsize() >= 12
+
+
+def test_speedup_plot_without_fit_still_draws_ideal_and_measured():
+    fig = plot_speedup(_sweep(None))
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels == ["ideal (speedup = workers)", "measured"]
+
+
+def test_speedup_plot_rejects_other_input():
+    with pytest.raises(TypeError, match="result of speedup_sweep"):
+        plot_speedup([(1, 1.0)])
+
+
+def test_timeline_has_one_row_per_worker_and_one_bar_per_task():
+    records = [TaskRecord(i, 100 + i % 2, 1, i * 0.1, i * 0.1 + 0.1) for i in range(6)]
+    fig = plot_timeline(records, "two processes")
+    ax = fig.axes[0]
+    assert len(ax.patches) == 6
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["process 1", "process 2"]
+    assert ax.get_title() == "two processes" and "time" in ax.get_xlabel()
+    assert _stamped(fig)
+
+
+def test_timeline_labels_threads_of_one_process():
+    records = [TaskRecord(i, 100, 1 + i % 3, i * 0.1, i * 0.1 + 0.1) for i in range(6)]
+    fig = plot_timelines({"threads": records, "serial": records[:2]})
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["thread 1", "thread 2", "thread 3"]
+    assert len(fig.axes) == 2
+
+
+@pytest.mark.parametrize("panels, error", [({}, ValueError), ({"x": []}, TypeError), ({"x": [1, 2]}, TypeError)])
+def test_timelines_reject_bad_input(panels, error):
+    with pytest.raises(error):
+        plot_timelines(panels)
+
+
+def test_bars_are_labelled_with_their_values():
+    fig = plot_bars({"fork": 1.5, "spawn": 20.0}, "ms per process", "start cost")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["fork", "spawn"]
+    assert {t.get_text() for t in ax.texts} >= {"1.5", "20"}
+    assert ax.get_ylabel() == "ms per process" and _stamped(fig)
+    with pytest.raises(ValueError, match="non-empty dict"):
+        plot_bars({}, "y", "t")
