@@ -1,26 +1,39 @@
-"""Collect every notebook once per start method and run it under nbval with stored outputs compared.
+"""Run every notebook under nbval once per start method, plus the reliability checks.
 
-Each notebook becomes one collector per start method, named like
-``notebooks/00_start_here.ipynb::spawn``, whose kernel runs with MP_START_METHOD set
+For each notebook and each start method (``--start-methods``, default: all on this platform)
+the collector ``notebooks/NN_name.ipynb::METHOD`` starts one kernel with MP_START_METHOD set
 (the notebooks' setup helper applies it) and without PYTEST_CURRENT_TEST (whose presence
-makes ipykernel stop capturing child processes' output at the file-descriptor level).
+makes ipykernel stop capturing child processes' output at the file-descriptor level), then:
 
-Options: ``--start-methods=fork,spawn`` limits the methods; ``--no-notebooks`` runs unit tests only.
+1. ``Cell N``: runs every cell, comparing outputs with the stored ones (nbval, not lax);
+2. ``Rerun Cell N``: runs every cell again in the same kernel, comparing again (a learner re-runs cells);
+3. ``no leftovers``: no child process of the kernel and no new shared-memory segment is left.
+
+One more collector, ``METHOD-1cpu`` (``--one-cpu-method``, default spawn), runs the notebook
+in a kernel allowed to use a single CPU, as under ``taskset -c 0``.
 """
 
 from __future__ import annotations
 
+import copy
 import multiprocessing
 import os
+import time
 from pathlib import Path
 
+import psutil
 import pytest
-from nbval.plugin import IPyNbFile
+from nbval.plugin import IPyNbCell, IPyNbFile
 
 ROOT = Path(__file__).resolve().parent
 NOTEBOOKS = ROOT / "notebooks"
 SANITIZE = ROOT / "tests" / "sanitize.cfg"
 CELL_TIMEOUT = 60  # seconds; a hung pool fails in a minute, not nbval's default 33 minutes
+SHM = Path("/dev/shm")
+# Names multiprocessing.shared_memory gives segments (POSIX, Windows): the notebook must unlink these itself.
+SHARED_MEMORY_PREFIXES = ("psm_", "wnsm_")
+# multiprocessing's own helper processes, which live as long as the kernel and end with it.
+INFRASTRUCTURE = ("multiprocessing.resource_tracker", "multiprocessing.forkserver")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -30,7 +43,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=",".join(multiprocessing.get_all_start_methods()),
         help="comma-separated start methods to run every notebook under (default: all on this platform)",
     )
+    group.addoption(
+        "--one-cpu-method",
+        default="spawn" if hasattr(os, "sched_setaffinity") else "",
+        help="start method for the extra run on a single CPU ('' to skip it)",
+    )
+    group.addoption("--no-rerun", action="store_true", help="skip running each notebook a second time")
     group.addoption("--no-notebooks", action="store_true", help="skip the notebook (nbval) runs")
+
+
+def _methods(text: str) -> list[str]:
+    methods = [m.strip() for m in text.split(",") if m.strip()]
+    unknown = set(methods) - set(multiprocessing.get_all_start_methods())
+    if unknown:
+        raise pytest.UsageError(f"unknown start methods {sorted(unknown)}; available here: {multiprocessing.get_all_start_methods()}")
+    return methods
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -38,40 +65,124 @@ def pytest_configure(config: pytest.Config) -> None:
     config.option.nbval_current_env = True  # the kernel is this Python, whatever kernelspecs exist
     config.option.nbval_cell_timeout = CELL_TIMEOUT
     config.option.nbval_sanitize_with = str(SANITIZE)
-    methods = [m.strip() for m in config.option.start_methods.split(",") if m.strip()]
-    unknown = set(methods) - set(multiprocessing.get_all_start_methods())
-    if unknown or not methods:
-        raise pytest.UsageError(
-            f"--start-methods: {sorted(unknown) or 'none given'}; available here: {multiprocessing.get_all_start_methods()}"
-        )
-    config.course_start_methods = methods
+    config.course_start_methods = _methods(config.option.start_methods)
+    if not config.course_start_methods:
+        raise pytest.UsageError(f"--start-methods: none given; available here: {multiprocessing.get_all_start_methods()}")
+    config.course_one_cpu_methods = _methods(config.option.one_cpu_method)
 
 
 class StartMethodNotebook(IPyNbFile):
-    """A notebook run by nbval in a kernel whose multiprocessing start method is fixed."""
+    """A notebook run by nbval in a kernel with a fixed start method (and optionally one CPU)."""
 
-    start_method: str = "fork"
+    start_method = "fork"
+    one_cpu = False
+    rerun = True
 
     def setup(self) -> None:
-        saved = dict(os.environ)
+        self.shm_before = _shm_entries()
+        saved_environment = dict(os.environ)
+        saved_affinity = os.sched_getaffinity(0) if self.one_cpu else None
         os.environ.pop("PYTEST_CURRENT_TEST", None)
         os.environ["MP_START_METHOD"] = self.start_method
         # Warnings name the cell's temporary file; a fixed name keeps outputs comparable.
         os.environ["IPYKERNEL_CELL_NAME"] = "<cell>"
+        if saved_affinity:
+            os.sched_setaffinity(0, {min(saved_affinity)})  # the kernel inherits it, like `taskset -c 0`
         try:
             super().setup()
         finally:
             os.environ.clear()
-            os.environ.update(saved)
+            os.environ.update(saved_environment)
+            if saved_affinity:
+                os.sched_setaffinity(0, saved_affinity)
+
+    def teardown(self) -> None:
+        """Shut the kernel down as JupyterLab does (politely, so exit handlers run), then check leftovers."""
+        descendants = []
+        if self.kernel is not None and self.kernel.is_alive():
+            descendants = psutil.Process(self.kernel.km.provisioner.pid).children(recursive=True)
+            # nbval's own stop() kills the kernel's whole process group at once, which leaves
+            # multiprocessing's semaphores behind in /dev/shm; a learner's kernel exits normally.
+            self.kernel.kc.stop_channels()
+            self.kernel.km.shutdown_kernel(now=False)
+        super().teardown()
+        gone, alive = psutil.wait_procs(descendants, timeout=10)
+        described = [f"pid {p.pid}: {' '.join(_cmdline(p))[:120]}" for p in alive]
+        for process in alive:
+            process.kill()
+        entries = _shm_entries()
+        deadline = time.monotonic() + 10  # the resource tracker cleans up just after the kernel exits
+        while entries - self.shm_before and time.monotonic() < deadline:
+            time.sleep(0.2)
+            entries = _shm_entries()
+        assert not alive, f"processes outlived the kernel (killed now): {described}"
+        left = sorted(entries - self.shm_before)
+        assert not left, f"left in {SHM} after the kernel exited: {left}"
+
+    def collect(self):
+        cells = list(super().collect())
+        yield from cells
+        if self.rerun:
+            for cell in cells:
+                # A copy: nbval merges stream outputs into the stored cell in place when it compares.
+                yield IPyNbCell.from_parent(
+                    self, name=f"Rerun {cell.name}", cell_num=cell.cell_num, cell=copy.deepcopy(cell.cell),
+                    options=cell.options,
+                )
+        yield LeftoverCheck.from_parent(self, name="no leftovers")
+
+
+class LeftoverCheck(pytest.Item):
+    """After the notebook's last cell: no child processes and no new shared-memory segments remain."""
+
+    def runtest(self) -> None:
+        notebook = self.parent
+        if notebook.kernel is None or not notebook.kernel.is_alive():
+            pytest.fail("the kernel is not running, so leftovers cannot be checked (see the failing cell above)")
+        kernel = psutil.Process(notebook.kernel.km.provisioner.pid)
+        deadline = time.monotonic() + 10  # a pool's workers may take a moment to exit after terminate()
+        while True:
+            leftovers = [p for p in kernel.children(recursive=True) if not _is_infrastructure(p)]
+            if not leftovers or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        described = [f"pid {p.pid}: {' '.join(_cmdline(p))[:120]}" for p in leftovers]
+        assert not leftovers, f"child processes still alive after the notebook finished: {described}"
+        segments = sorted(n for n in _shm_entries() - notebook.shm_before if n.startswith(SHARED_MEMORY_PREFIXES))
+        assert not segments, f"shared-memory segments left in {SHM}: {segments} (the notebook must unlink() them)"
+
+    def reportinfo(self):
+        return self.path, None, f"{self.parent.name}: no leftover processes or shared memory"
+
+
+def _shm_entries() -> set[str]:
+    """Names in /dev/shm (empty where there is no such folder, e.g. macOS and Windows)."""
+    return set(os.listdir(SHM)) if SHM.is_dir() else set()
+
+
+def _cmdline(process: psutil.Process) -> list[str]:
+    try:
+        return process.cmdline()
+    except psutil.Error:
+        return []
+
+
+def _is_infrastructure(process: psutil.Process) -> bool:
+    command = " ".join(_cmdline(process))
+    return any(name in command for name in INFRASTRUCTURE)
 
 
 class NotebookUnderEveryMethod(pytest.File):
-    """One notebook file: yields one nbval run per start method."""
+    """One notebook file: yields one nbval run per start method, and the one-CPU run."""
 
     def collect(self):
-        for method in self.config.course_start_methods:
-            run = StartMethodNotebook.from_parent(self, path=self.path, name=method, nodeid=f"{self.nodeid}::{method}")
-            run.start_method = method
+        runs = [(m, False) for m in self.config.course_start_methods]
+        runs += [(m, True) for m in self.config.course_one_cpu_methods]
+        for method, one_cpu in runs:
+            name = f"{method}-1cpu" if one_cpu else method
+            run = StartMethodNotebook.from_parent(self, path=self.path, name=name, nodeid=f"{self.nodeid}::{name}")
+            run.start_method, run.one_cpu = method, one_cpu
+            run.rerun = not one_cpu and not self.config.option.no_rerun
             yield run
 
 

@@ -45,7 +45,11 @@ def _call_and_send(connection: Any, function: Callable[..., Any], args: tuple[An
     except BaseException as error:
         connection.send(("error", f"{type(error).__name__}: {error}"))
         raise  # the child still exits with code 1 and prints its traceback, as any Process would
-    connection.send(("value", result))
+    try:
+        connection.send(("value", result))
+    except Exception as error:  # e.g. the result cannot be pickled
+        connection.send(("error", f"the result could not be sent back: {type(error).__name__}: {error}"))
+        raise
     connection.close()
 
 

@@ -152,30 +152,33 @@ def speedup_sweep(
     repeats: int = 3,
     chunksize: int = 1,
     progress: bool = True,
+    timeout: float = 300.0,
 ) -> SpeedupSweep:
     """Time ``pool.map(worker, tasks)`` on warm pools of each size; fit Amdahl's law.
 
     One worker is always measured, as the baseline. Pool start-up is excluded (each pool is
     warmed with one trivial task per worker first), so the speedup is that of the work itself.
     The Amdahl fit uses only worker counts up to the usable CPUs: beyond them workers share CPUs,
-    which the law does not model.
+    which the law does not model. Each map waits at most ``timeout`` seconds, so a worker
+    that dies (and makes a plain ``Pool.map`` wait forever) ends in a TimeoutError instead.
     """
     require_portable_worker(worker)
     task_list = require_tasks(tasks)
     counts = sorted(set(require_worker_counts(workers)) | {1})
     require_int("repeats", repeats, minimum=1)
     require_int("chunksize", chunksize, minimum=1)
+    require_number("timeout", timeout, minimum=0, strict=True)
     machine = fingerprint()
     seconds: dict[int, float] = {}
     bar = _progress(total=len(counts) * repeats, enabled=progress, description="speedup sweep")
     try:
         for count in counts:
             with multiprocessing.Pool(count) as pool:
-                pool.map(noop, range(count), chunksize=1)  # warm-up: all workers started and imported
+                _map_with_timeout(pool, noop, range(count), 1, timeout)  # warm-up: workers started and imported
                 samples = []
                 for _ in range(repeats):
                     start = time.perf_counter()
-                    pool.map(worker, task_list, chunksize=chunksize)
+                    _map_with_timeout(pool, worker, task_list, chunksize, timeout)
                     samples.append(time.perf_counter() - start)
                     bar.update(1)
             seconds[count] = statistics.median(samples)
@@ -195,6 +198,18 @@ def speedup_sweep(
         worker_name=getattr(worker, "__qualname__", repr(worker)),
         fit_limit=max(fit_counts),
     )
+
+
+def _map_with_timeout(pool: Any, worker: Callable[[Any], Any], tasks: Any, chunksize: int, timeout: float) -> list[Any]:
+    """pool.map that gives up after ``timeout`` seconds with an error saying why it might hang."""
+    try:
+        return pool.map_async(worker, tasks, chunksize=chunksize).get(timeout)
+    except multiprocessing.TimeoutError:
+        raise TimeoutError(
+            f"{getattr(worker, '__qualname__', worker)} did not finish {len(tasks)} tasks within {timeout} s: "
+            "a worker process may have died (Pool does not notice and waits forever), or the tasks are "
+            "larger than expected; raise timeout= if they are just slow"
+        ) from None
 
 
 class _NoProgress:

@@ -4,6 +4,7 @@ Runs pytest on small throw-away notebooks in a temporary copy of the project's c
 so a harness that silently stopped comparing (or stopped capturing child output) fails here.
 """
 
+import os
 import shutil
 import subprocess
 import sys
@@ -54,14 +55,54 @@ def test_kernel_gets_the_start_method_not_pytest_variables_and_child_output_is_c
         (child, "printed by the child\nexit code 0\n"),
         ("print('took 12.5 ms in pid 4242')", "took 3.1 s in pid 17\n"),  # sanitized: durations and pids
     ])
-    result = run_pytest(project, "--start-methods=spawn", "notebooks")
+    result = run_pytest(project, "--start-methods=spawn", "--one-cpu-method=", "--no-rerun", "-rA", "notebooks")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "3 passed" in result.stdout
+    for cell in range(3):
+        assert f"PASSED notebooks/good.ipynb::spawn::Cell {cell}" in result.stdout
+    assert "PASSED notebooks/good.ipynb::spawn::no leftovers" in result.stdout
+
+
+def test_each_notebook_is_rerun_in_the_same_kernel(project):
+    # The second run sees the first run's state: a cell whose output depends on it fails there.
+    write_notebook(project / "notebooks" / "stateful.ipynb", [
+        ("count = globals().get('count', 0) + 1\nprint(count)", "1\n"),
+    ])
+    result = run_pytest(project, "--start-methods=spawn", "--one-cpu-method=", "notebooks")
+    assert result.returncode == 1
+    assert "FAILED notebooks/stateful.ipynb::spawn::Rerun Cell 0" in result.stdout
+
+
+def test_a_leftover_process_fails_and_is_killed(project):
+    starts = (
+        "import multiprocessing, time\n"
+        "p = multiprocessing.get_context('spawn').Process(target=time.sleep, args=(120,))\np.start()"
+    )
+    write_notebook(project / "notebooks" / "leaky.ipynb", [(starts, "")])
+    result = run_pytest(project, "--start-methods=spawn", "--one-cpu-method=", "--no-rerun", "notebooks")
+    assert result.returncode == 1
+    assert "FAILED notebooks/leaky.ipynb::spawn::no leftovers" in result.stdout
+    assert "child processes still alive after the notebook finished" in result.stdout
+
+
+def test_a_shared_memory_segment_left_behind_fails(project):
+    creates = "from multiprocessing import shared_memory\nsegment = shared_memory.SharedMemory(create=True, size=64)"
+    write_notebook(project / "notebooks" / "segment.ipynb", [(creates, "")])
+    result = run_pytest(project, "--start-methods=spawn", "--one-cpu-method=", "--no-rerun", "notebooks")
+    assert result.returncode == 1
+    assert "shared-memory segments left in /dev/shm: ['psm_" in result.stdout
+
+
+def test_one_cpu_run_restricts_the_kernel_to_one_cpu(project):
+    write_notebook(project / "notebooks" / "cpus.ipynb", [("import os\nprint(len(os.sched_getaffinity(0)))", "1\n")])
+    result = run_pytest(project, "--start-methods=spawn", "--one-cpu-method=spawn", "--no-rerun", "-rA", "notebooks")
+    assert "PASSED notebooks/cpus.ipynb::spawn-1cpu::Cell 0" in result.stdout
+    if len(os.sched_getaffinity(0)) > 1:
+        assert "FAILED notebooks/cpus.ipynb::spawn::Cell 0" in result.stdout
 
 
 def test_a_changed_output_fails_and_names_notebook_cell_and_start_method(project):
     write_notebook(project / "notebooks" / "broken.ipynb", [("print(6 * 7)", "41\n")])
-    result = run_pytest(project, "--start-methods=fork,spawn", "notebooks")
+    result = run_pytest(project, "--start-methods=fork,spawn", "--one-cpu-method=", "--no-rerun", "notebooks")
     assert result.returncode == 1
     assert "FAILED notebooks/broken.ipynb::fork::Cell 0" in result.stdout
     assert "FAILED notebooks/broken.ipynb::spawn::Cell 0" in result.stdout
@@ -70,7 +111,7 @@ def test_a_changed_output_fails_and_names_notebook_cell_and_start_method(project
 
 def test_an_unexpected_error_fails(project):
     write_notebook(project / "notebooks" / "raises.ipynb", [("1 / 0", "")])
-    result = run_pytest(project, "--start-methods=spawn", "notebooks")
+    result = run_pytest(project, "--start-methods=spawn", "--one-cpu-method=", "--no-rerun", "notebooks")
     assert result.returncode == 1 and "ZeroDivisionError" in result.stdout
 
 

@@ -17,8 +17,7 @@ def check_usable_cpus(answer: object) -> Feedback:
         return Feedback(False, f"Expected a whole number of CPUs, got {type(answer).__name__} {answer!r}.")
     expected = usable_cpus()
     if answer == expected:
-        extra = "" if expected == os.cpu_count() else f" (the machine has {os.cpu_count()}, but this process may use only {expected})"
-        return Feedback(True, f"This process may use {expected} CPUs{extra}.")
+        return Feedback(True, f"This process may use {expected} of the machine's {os.cpu_count()} CPUs.")
     if answer == os.cpu_count():
         return Feedback(
             False,
