@@ -49,6 +49,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="start method for the extra run on a single CPU ('' to skip it)",
     )
     group.addoption("--no-rerun", action="store_true", help="skip running each notebook a second time")
+    group.addoption(
+        "--browser-start-methods",
+        default="spawn",
+        help="start methods for the JupyterLab-in-Chromium run of every notebook ('' to skip it)",
+    )
     group.addoption("--no-notebooks", action="store_true", help="skip the notebook (nbval) runs")
 
 
@@ -69,6 +74,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if not config.course_start_methods:
         raise pytest.UsageError(f"--start-methods: none given; available here: {multiprocessing.get_all_start_methods()}")
     config.course_one_cpu_methods = _methods(config.option.one_cpu_method)
+    config.course_browser_methods = _methods(config.option.browser_start_methods)
 
 
 class StartMethodNotebook(IPyNbFile):
