@@ -1,7 +1,7 @@
 # Two commands: `make lab` opens the notebooks in JupyterLab, `make test` runs the whole test suite.
 # Each creates .venv and installs the course package on first use, and again only when pyproject.toml changes.
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 ifeq ($(OS),Windows_NT)
 BIN := $(VENV)/Scripts
 else

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -65,9 +66,12 @@ def _stderr_to(capture: Any) -> Iterator[None]:
         os.close(saved)
 
 
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+
+
 def _last_error_line(text: str) -> str:
-    """The final line of a traceback: the exception type and message."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    """The final line of a traceback (the exception type and message), without colour codes (3.13+)."""
+    lines = [line.strip() for line in ANSI_ESCAPE.sub("", text).splitlines() if line.strip()]
     return lines[-1] if lines else ""
 
 

@@ -62,3 +62,11 @@ def test_rejects_bad_arguments():
         run_in_child(square, 1, method="thread")
     with pytest.raises(ValueError, match="timeout must be > 0"):
         run_in_child(square, 1, timeout=0)
+
+
+def test_last_error_line_drops_colour_codes():
+    from helpers.guards import _last_error_line
+
+    coloured = "Traceback...\n\x1b[1;35mAttributeError\x1b[0m: \x1b[35mCan't get attribute 'cube'\x1b[0m\n"
+    assert _last_error_line(coloured) == "AttributeError: Can't get attribute 'cube'"
+    assert _last_error_line("") == ""
