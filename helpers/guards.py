@@ -86,11 +86,14 @@ def run_in_child(function: Callable[..., Any], *args: Any, method: str = "spawn"
     context = multiprocessing.get_context(method)
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_call_and_send, args=(sender, function, args), daemon=True)
-    if method == "forkserver":
-        # The server must not be started while stderr points at a temporary file.
-        from multiprocessing import forkserver
+    if os.name == "posix" and method != "fork":
+        # Long-lived helper processes started during the redirect below would keep the temporary
+        # file as their stderr for good (hiding, e.g., leak warnings): start them first.
+        from multiprocessing import forkserver, resource_tracker
 
-        forkserver.ensure_running()
+        resource_tracker.ensure_running()
+        if method == "forkserver":
+            forkserver.ensure_running()
     deadline = time.monotonic() + timeout
     with tempfile.TemporaryFile() as capture:
         with _stderr_to(capture):

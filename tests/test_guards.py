@@ -70,3 +70,15 @@ def test_last_error_line_drops_colour_codes():
     coloured = "Traceback...\n\x1b[1;35mAttributeError\x1b[0m: \x1b[35mCan't get attribute 'cube'\x1b[0m\n"
     assert _last_error_line(coloured) == "AttributeError: Can't get attribute 'cube'"
     assert _last_error_line("") == ""
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="POSIX only: the resource tracker")
+def test_helper_processes_do_not_inherit_the_captured_stderr():
+    import os
+    from multiprocessing import resource_tracker
+
+    run_in_child(square, 2, method="spawn", timeout=30)
+    tracker_pid = resource_tracker._resource_tracker._pid
+    assert tracker_pid is not None
+    theirs, ours = os.stat(f"/proc/{tracker_pid}/fd/2"), os.fstat(2)
+    assert (theirs.st_dev, theirs.st_ino) == (ours.st_dev, ours.st_ino), "the resource tracker lost our stderr"
