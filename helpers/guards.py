@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -40,17 +41,22 @@ class ChildOutcome:
 
 
 def _call_and_send(connection: Any, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
-    """Child side of run_in_child: send back ("value", result) or ("error", text), then exit."""
+    """Child side of run_in_child: send back ("value", result) or ("error", text).
+
+    On an error the child exits with code 1, as a Process whose target raises does, but sends
+    its error as text instead of printing a traceback, so the outcome reads the same under
+    every start method (a forked child would print into the notebook, a spawned one would not).
+    """
     try:
         result = function(*args)
-    except BaseException as error:
+    except Exception as error:
         connection.send(("error", f"{type(error).__name__}: {error}"))
-        raise  # the child still exits with code 1 and prints its traceback, as any Process would
+        sys.exit(1)
     try:
         connection.send(("value", result))
     except Exception as error:  # e.g. the result cannot be pickled
         connection.send(("error", f"the result could not be sent back: {type(error).__name__}: {error}"))
-        raise
+        sys.exit(1)
     connection.close()
 
 

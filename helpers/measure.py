@@ -5,9 +5,9 @@ from __future__ import annotations
 import multiprocessing
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from helpers.machine import Fingerprint, fingerprint
 from helpers.tasks import noop
@@ -18,6 +18,8 @@ from helpers.validation import (
     require_tasks,
     require_worker_counts,
 )
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -229,3 +231,11 @@ def _progress(total: int, enabled: bool, description: str) -> Any:
     from tqdm.std import tqdm
 
     return tqdm(total=total, desc=description, leave=False)
+
+
+def progress(items: Iterable[T], description: str) -> Iterator[T]:
+    """Iterate over ``items`` showing a text progress bar (for measurements that take a few seconds)."""
+    from tqdm.std import tqdm
+
+    items = list(items)
+    return iter(tqdm(items, desc=description, leave=False))

@@ -90,7 +90,7 @@ def plot_timelines(panels: Mapping[str, Sequence[TaskRecord]], title: str | None
     for name, records in panels.items():
         if not records or not all(isinstance(r, TaskRecord) for r in records):
             raise TypeError(f"panel {name!r} must be a non-empty list of TaskRecord (from a traced_* worker)")
-    heights = [max(1.6, 0.55 * len(_workers(records)) + 1.0) for records in panels.values()]
+    heights = [max(1.6, min(0.55 * len(_workers(records)), 5.0) + 1.0) for records in panels.values()]
     with projector_style():
         fig, axes = plt.subplots(
             len(panels), 1, figsize=(10, sum(heights) + 0.8), sharex=True, squeeze=False,
@@ -109,6 +109,9 @@ def plot_timelines(panels: Mapping[str, Sequence[TaskRecord]], title: str | None
 def plot_timeline(records: Sequence[TaskRecord], title: str) -> Any:
     """A single task timeline: one row per worker, one bar per task."""
     return plot_timelines({title: records})
+
+
+MAX_LABELLED_ROWS = 20
 
 
 def _workers(records: Sequence[TaskRecord]) -> list[tuple[int, int]]:
@@ -132,7 +135,11 @@ def _draw_timeline(ax: Any, records: Sequence[TaskRecord], name: str) -> None:
             ax.text(r.start - t0 + (r.end - r.start) / 2, row, str(r.task_id), ha="center", va="center", fontsize=12, color="white")
     processes = len({pid for pid, _ in workers})
     kind = "thread" if processes == 1 and len(workers) > 1 else "process"
-    ax.set_yticks(range(len(workers)), [f"{kind} {i + 1}" for i in range(len(workers))])
+    if len(workers) <= MAX_LABELLED_ROWS:
+        ax.set_yticks(range(len(workers)), [f"{kind} {i + 1}" for i in range(len(workers))])
+    else:  # too many rows to label one by one
+        ax.set_yticks([])
+        ax.set_ylabel(f"{len(workers)} {kind}es,\none row each" if kind == "process" else f"{len(workers)} threads")
     ax.invert_yaxis()
     ax.set_title(name)
     ax.grid(axis="x", alpha=0.3)
@@ -156,6 +163,45 @@ def plot_bars(values: Mapping[str, float], ylabel: str, title: str, *, log: bool
         else:
             ax.set_ylim(0, max(heights) * 1.15 or 1)
         ax.grid(axis="y", alpha=0.3)
+        fig.tight_layout(rect=(0, 0.04, 1, 1))
+        stamp(fig)
+    return fig
+
+
+def plot_series(
+    series: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+    xlabel: str,
+    ylabel: str,
+    title: str,
+    *,
+    logx: bool = False,
+    logy: bool = False,
+) -> Any:
+    """Several measured series as lines with markers: {label: (xs, ys)}."""
+    import matplotlib.pyplot as plt
+
+    if not isinstance(series, Mapping) or not series:
+        raise ValueError("series must be a non-empty dict of {label: (xs, ys)}")
+    for label, (xs, ys) in series.items():
+        if len(xs) != len(ys) or not xs:
+            raise ValueError(f"series {label!r} needs as many y values as x values, and at least one")
+    with projector_style():
+        fig, ax = plt.subplots(figsize=(9, 5.5))
+        for label, (xs, ys) in series.items():
+            ax.plot(xs, ys, "o-", markersize=8, label=label)
+        if logx:
+            ax.set_xscale("log", base=2)
+            ticks = sorted({x for xs, _ in series.values() for x in xs})
+            ax.set_xticks(ticks, [f"{x:g}" for x in ticks])
+        if logy:
+            ax.set_yscale("log")
+        else:
+            ax.set_ylim(bottom=0)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        ax.legend()
+        ax.grid(alpha=0.3)
         fig.tight_layout(rect=(0, 0.04, 1, 1))
         stamp(fig)
     return fig

@@ -1,0 +1,105 @@
+"""Checks for the exercises of notebook 01 (Process)."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Mapping, Sequence
+
+from helpers.exercises import Feedback, is_number, unanswered
+
+# What each case's exitcode is on this platform (Windows has no SIGKILL: kill() is terminate()).
+_KILL = signal.SIGKILL if hasattr(signal, "SIGKILL") else signal.SIGTERM
+EXIT_CODE_CASES = {
+    "returns normally": 0,
+    "raises ValueError": 1,
+    "calls sys.exit(3)": 3,
+    "is terminate()d": -signal.SIGTERM,
+    "is kill()ed": -_KILL,
+}
+
+_WHY = {
+    "returns normally": "a target that returns ends the process with exit code 0",
+    "raises ValueError": "an uncaught exception prints a traceback to the child's stderr and exits with code 1",
+    "calls sys.exit(3)": "sys.exit(n) with an int makes n the exit code",
+    "is terminate()d": f"a process ended by a signal has exitcode minus the signal number: SIGTERM is {int(signal.SIGTERM)}",
+    "is kill()ed": f"a process ended by a signal has exitcode minus the signal number: SIGKILL is {int(_KILL)}",
+}
+
+
+def check_exit_codes(answers: object) -> Feedback:
+    """Exercise 1: predict the exitcode of a child process in each case of EXIT_CODE_CASES."""
+    if answers is Ellipsis:
+        return unanswered("a dict mapping each case of EXIT_CODE_CASES to an int, e.g. {'returns normally': 0, ...}")
+    if not isinstance(answers, Mapping):
+        return Feedback(False, f"Expected a dict of case → exit code, got {type(answers).__name__}.")
+    missing = [case for case in EXIT_CODE_CASES if case not in answers]
+    if missing:
+        return Feedback(False, f"No answer for {missing[0]!r} (copy the keys of EXIT_CODE_CASES).")
+    for case, code in answers.items():
+        if case not in EXIT_CODE_CASES:
+            return Feedback(False, f"{case!r} is not one of the cases; copy the keys of EXIT_CODE_CASES.")
+        if not isinstance(code, int) or isinstance(code, bool):
+            return Feedback(False, f"Exit codes are ints; for {case!r} you gave {code!r}.")
+    wrong = [case for case in EXIT_CODE_CASES if answers[case] != EXIT_CODE_CASES[case]]
+    if not wrong:
+        return Feedback(True, "0 for success, 1 for an exception, n for sys.exit(n), minus the signal number when killed.")
+    case = wrong[0]
+    if answers[case] == -EXIT_CODE_CASES[case] and EXIT_CODE_CASES[case] < 0:
+        return Feedback(False, f"{case!r}: right number, wrong sign. Python reports death by a signal as a negative exitcode.")
+    return Feedback(False, f"{len(wrong)} wrong. {case!r} is not {answers[case]}: {_WHY[case]}.")
+
+
+def check_args(args: object) -> Feedback:
+    """Exercise 2: an ``args`` value that makes Process(target=greet, args=...) call greet("Ada")."""
+    if args is Ellipsis:
+        return unanswered("args is a sequence of the arguments: one argument needs a one-element tuple")
+    if isinstance(args, str):
+        return Feedback(
+            False,
+            f"{args!r} is a string, and Process unpacks args with *: greet would get {len(args)} arguments, one per "
+            "character. Parentheses alone do not make a tuple: (\"Ada\") is still a string. Add a comma.",
+        )
+    if isinstance(args, (tuple, list)):
+        if list(args) == ["Ada"]:
+            note = "" if isinstance(args, tuple) else " (a list works too; a tuple is the convention)"
+            return Feedback(True, f"One argument, one element: greet('Ada') runs in the child{note}.")
+        if len(args) != 1:
+            return Feedback(False, f"greet takes one argument, and your args has {len(args)} elements.")
+        return Feedback(False, f"The one element should be the name 'Ada', got {args[0]!r}.")
+    return Feedback(False, f"args must be a tuple (or list) of arguments, got {type(args).__name__}.")
+
+
+def check_io_workers(workers: object) -> Feedback:
+    """Exercise 3: workers needed to fetch 200 pages that each wait 0.5 s, in about 1 s, on a 4-core laptop."""
+    if workers is Ellipsis:
+        return unanswered("each worker can finish about 1 s / 0.5 s = 2 pages in a second; how many workers for 200?")
+    if not is_number(workers) or workers != int(workers):
+        return Feedback(False, f"Give a whole number of workers, got {workers!r}.")
+    workers = int(workers)
+    if workers == 4:
+        return Feedback(False, "4 is the CPU-bound rule (one worker per core). These tasks wait, and waiting workers use no CPU.")
+    if workers == 200:
+        return Feedback(False, "200 works, but each worker can handle two 0.5 s waits in the 1 s you have: fewer are enough.")
+    if workers == 100:
+        return Feedback(True, "200 × 0.5 s = 100 s of waiting, shared by 100 workers: about 1 s. Waiting work scales far past the core count; the cost is start-up and memory per worker, so threads or asyncio are cheaper still.")
+    if workers < 100:
+        return Feedback(False, f"With {workers} workers each would wait {200 / max(workers, 1) * 0.5:.1f} s in total: more than 1 s.")
+    return Feedback(False, f"{workers} would do it, but more than needed: 100 workers each waiting twice take about 1 s.")
+
+
+def check_child_pids(pids: object) -> Feedback:
+    """Exercise 4: the pids reported by three child processes, collected through a Queue."""
+    if pids is Ellipsis:
+        return unanswered("start 3 Processes with target=report_pid and args=(results,), then results.get(timeout=10) three times")
+    if not isinstance(pids, Sequence) or isinstance(pids, (str, bytes)):
+        return Feedback(False, f"Expected a list of pids, got {type(pids).__name__}.")
+    if len(pids) != 3:
+        return Feedback(False, f"Expected 3 pids (one per child), got {len(pids)}.")
+    if not all(isinstance(p, int) and not isinstance(p, bool) and p > 0 for p in pids):
+        return Feedback(False, f"Pids are positive ints, got {list(pids)}.")
+    if os.getpid() in pids:
+        return Feedback(False, "One of those is this kernel's own pid: the children must report os.getpid() themselves.")
+    if len(set(pids)) != 3:
+        return Feedback(False, "Some pids repeat: every process has its own, so start three separate Process objects.")
+    return Feedback(True, "Three processes, three pids, none of them this kernel: results came back through the Queue.")

@@ -1,0 +1,67 @@
+"""Run a small Python script in a fresh interpreter, as a learner would from a terminal."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+from helpers.validation import require_number
+
+
+@dataclass(frozen=True)
+class ScriptResult:
+    """What a script printed and how it ended."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+
+def run_script(source: str, timeout: float = 60.0) -> ScriptResult:
+    """Write ``source`` to a temporary file and run it with this Python; stop it after ``timeout`` s."""
+    import time
+
+    if not isinstance(source, str) or not source.strip():
+        raise ValueError("source must be the non-empty text of a Python script")
+    require_number("timeout", timeout, minimum=0, strict=True)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "script.py"
+        path.write_text(textwrap.dedent(source))
+        environment = {**os.environ, "PYTHON_COLORS": "0", "PYTHONIOENCODING": "utf-8"}
+        start = time.perf_counter()
+        # Its own session, so that on a timeout the script and any processes it started are stopped together.
+        script = subprocess.Popen(
+            [sys.executable, str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=folder,
+            env=environment, start_new_session=(os.name == "posix"),
+        )
+        try:
+            stdout, stderr = script.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            if os.name == "posix":
+                os.killpg(script.pid, signal.SIGKILL)
+            else:
+                script.kill()
+            script.communicate()
+            raise TimeoutError(f"the script was still running after {timeout} s and was stopped") from None
+        done = subprocess.CompletedProcess(script.args, script.returncode, stdout, stderr)
+        return ScriptResult(done.returncode, done.stdout, done.stderr, time.perf_counter() - start)
+
+
+def error_lines(stderr: str) -> str:
+    """The exception part of each traceback in ``stderr``: from its 'SomeError:' line to the next traceback."""
+    kept, keeping = [], False
+    for line in stderr.splitlines():
+        if line.startswith("Traceback (most recent call last)") or line.startswith("Process "):
+            keeping = False
+        elif line and not line[0].isspace() and ("Error" in line.split(":")[0] or "Exception" in line.split(":")[0]):
+            keeping = True
+        if keeping:
+            kept.append(line.rstrip())
+    return "\n".join(kept).rstrip()
