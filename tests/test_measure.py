@@ -148,3 +148,9 @@ def test_sweep_table_without_fit_says_why():
     sweep = SpeedupSweep((SweepRow(1, 1.0, 1.0, 1.0),), None, fingerprint(), 3, "square", 1)
     assert "needs at least 2 worker counts" in sweep.table()
     assert not math.isnan(sweep.rows[0].speedup)
+
+
+def test_progress_yields_every_item_in_order():
+    from helpers.measure import progress
+
+    assert list(progress(range(5), "counting")) == [0, 1, 2, 3, 4]

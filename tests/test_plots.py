@@ -82,3 +82,23 @@ def test_bars_are_labelled_with_their_values():
     assert ax.get_ylabel() == "ms per process" and _stamped(fig)
     with pytest.raises(ValueError, match="non-empty dict"):
         plot_bars({}, "y", "t")
+
+
+def test_series_plot_draws_each_series_with_log_x_ticks():
+    from helpers.plots import plot_series
+
+    fig = plot_series({"cpu": ([1, 2, 16], [1.0, 0.5, 0.6]), "io": ([1, 2, 16], [1.0, 0.5, 0.1])}, "processes", "s", "t", logx=True)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["cpu", "io"]
+    assert ax.get_xscale() == "log" and [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "16"]
+    assert _stamped(fig)
+    with pytest.raises(ValueError, match="as many y values"):
+        plot_series({"x": ([1, 2], [1.0])}, "x", "y", "t")
+    with pytest.raises(ValueError, match="non-empty dict"):
+        plot_series({}, "x", "y", "t")
+
+
+def test_timeline_with_many_workers_drops_row_labels():
+    records = [TaskRecord(i, 1000 + i, 1, i * 0.01, i * 0.01 + 0.01) for i in range(30)]
+    ax = plot_timeline(records, "thirty").axes[0]
+    assert ax.get_yticks().size == 0 and "30 processes" in ax.get_ylabel()

@@ -1,0 +1,63 @@
+"""Notebook 01's exercise checks: right answers pass; each typical mistake gets specific feedback."""
+
+import os
+import signal
+
+import pytest
+
+from helpers.exercises.process import EXIT_CODE_CASES, check_args, check_child_pids, check_exit_codes, check_io_workers
+
+
+def assert_feedback(feedback, ok, text):
+    assert feedback.ok is ok, feedback
+    assert text in feedback.message, feedback
+
+
+@pytest.mark.parametrize("check, value", [(check_exit_codes, ...), (check_args, ...), (check_io_workers, ...), (check_child_pids, ...)])
+def test_unanswered(check, value):
+    feedback = check(value)
+    assert not feedback.ok and "Replace the ..." in feedback.message
+
+
+def test_exit_codes():
+    assert_feedback(check_exit_codes(dict(EXIT_CODE_CASES)), True, "minus the signal number")
+    assert_feedback(check_exit_codes([0, 1]), False, "Expected a dict")
+    assert_feedback(check_exit_codes({"returns normally": 0}), False, "No answer for 'raises ValueError'")
+    assert_feedback(check_exit_codes({**EXIT_CODE_CASES, "explodes": 2}), False, "not one of the cases")
+    assert_feedback(check_exit_codes({**EXIT_CODE_CASES, "returns normally": "0"}), False, "Exit codes are ints")
+    assert_feedback(check_exit_codes({**EXIT_CODE_CASES, "is terminate()d": int(signal.SIGTERM)}), False, "wrong sign")
+    assert_feedback(check_exit_codes({**EXIT_CODE_CASES, "raises ValueError": 0}), False, "traceback to the child's stderr")
+
+
+@pytest.mark.parametrize("args, ok, text", [
+    (("Ada",), True, "greet('Ada')"),
+    (["Ada"], True, "a list works too"),
+    ("Ada", False, "3 arguments, one per character"),
+    (("Ada", "Bob"), False, "2 elements"),
+    (("Bob",), False, "should be the name 'Ada'"),
+    ({"name": "Ada"}, False, "must be a tuple"),
+])
+def test_args(args, ok, text):
+    assert_feedback(check_args(args), ok, text)
+
+
+@pytest.mark.parametrize("workers, ok, text", [
+    (100, True, "about 1 s"),
+    (4, False, "CPU-bound rule"),
+    (200, False, "fewer are enough"),
+    (50, False, "2.0 s in total"),
+    (150, False, "more than needed"),
+    (2.5, False, "whole number"),
+])
+def test_io_workers(workers, ok, text):
+    assert_feedback(check_io_workers(workers), ok, text)
+
+
+def test_child_pids():
+    me = os.getpid()
+    assert_feedback(check_child_pids([me + 1, me + 2, me + 3]), True, "Three processes")
+    assert_feedback(check_child_pids("123"), False, "Expected a list")
+    assert_feedback(check_child_pids([me + 1]), False, "Expected 3 pids")
+    assert_feedback(check_child_pids([me + 1, -1, me + 3]), False, "positive ints")
+    assert_feedback(check_child_pids([me, me + 1, me + 2]), False, "this kernel's own pid")
+    assert_feedback(check_child_pids([me + 1, me + 1, me + 2]), False, "Some pids repeat")

@@ -1,0 +1,49 @@
+"""helpers.scripts: running a script in a fresh interpreter, and reading its errors."""
+
+import pytest
+
+from helpers.scripts import error_lines, run_script
+
+
+def test_run_script_captures_output_and_exit_code():
+    result = run_script("import sys\nprint('out')\nprint('err', file=sys.stderr)\nsys.exit(4)")
+    assert (result.returncode, result.stdout, result.stderr) == (4, "out\n", "err\n")
+    assert result.seconds > 0
+
+
+def test_run_script_can_import_helpers():
+    assert run_script("from helpers.tasks import square\nprint(square(7))").stdout == "49\n"
+
+
+def test_run_script_stops_a_script_and_its_children_at_the_timeout():
+    source = """
+        import multiprocessing, time
+        if __name__ == "__main__":
+            child = multiprocessing.Process(target=time.sleep, args=(60,))
+            child.start()
+            print(child.pid, flush=True)
+            time.sleep(60)
+    """
+    with pytest.raises(TimeoutError, match="still running after 2 s"):
+        run_script(source, timeout=2)
+
+
+@pytest.mark.parametrize("source, timeout, error", [("", 10, ValueError), ("print(1)", 0, ValueError), (None, 10, ValueError)])
+def test_run_script_rejects_bad_arguments(source, timeout, error):
+    with pytest.raises(error):
+        run_script(source, timeout=timeout)
+
+
+def test_error_lines_keeps_only_the_exception_part():
+    stderr = (
+        "Process SpawnProcess-1:\n"
+        "Traceback (most recent call last):\n"
+        '  File "x.py", line 1, in <module>\n'
+        "    boom()\n"
+        "RuntimeError: \n"
+        "        An attempt has been made\n"
+        "        to start a process\n"
+        "\n"
+    )
+    assert error_lines(stderr) == "RuntimeError:\n        An attempt has been made\n        to start a process"
+    assert error_lines("") == ""
