@@ -155,6 +155,7 @@ def speedup_sweep(
     chunksize: int = 1,
     progress: bool = True,
     timeout: float = 300.0,
+    serial: Callable[[], Any] | None = None,
 ) -> SpeedupSweep:
     """Time ``pool.map(worker, tasks)`` on warm pools of each size; fit Amdahl's law.
 
@@ -163,6 +164,8 @@ def speedup_sweep(
     The Amdahl fit uses only worker counts up to the usable CPUs: beyond them workers share CPUs,
     which the law does not model. Each map waits at most ``timeout`` seconds, so a worker
     that dies (and makes a plain ``Pool.map`` wait forever) ends in a TimeoutError instead.
+    ``serial``, if given, is called in the parent inside the timed region before each map: a
+    serial part of the job (reading input, merging results) that no number of workers speeds up.
     """
     require_portable_worker(worker)
     task_list = require_tasks(tasks)
@@ -170,6 +173,8 @@ def speedup_sweep(
     require_int("repeats", repeats, minimum=1)
     require_int("chunksize", chunksize, minimum=1)
     require_number("timeout", timeout, minimum=0, strict=True)
+    if serial is not None and not callable(serial):
+        raise TypeError(f"serial must be a function to call in the parent, got {type(serial).__name__}")
     machine = fingerprint()
     seconds: dict[int, float] = {}
     bar = _progress(total=len(counts) * repeats, enabled=progress, description="speedup sweep")
@@ -180,6 +185,8 @@ def speedup_sweep(
                 samples = []
                 for _ in range(repeats):
                     start = time.perf_counter()
+                    if serial is not None:
+                        serial()
                     _map_with_timeout(pool, worker, task_list, chunksize, timeout)
                     samples.append(time.perf_counter() - start)
                     bar.update(1)
@@ -233,9 +240,8 @@ def _progress(total: int, enabled: bool, description: str) -> Any:
     return tqdm(total=total, desc=description, leave=False)
 
 
-def progress(items: Iterable[T], description: str) -> Iterator[T]:
-    """Iterate over ``items`` showing a text progress bar (for measurements that take a few seconds)."""
+def progress(items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
+    """Iterate over ``items`` (a list, or an iterator such as imap_unordered's) with a text progress bar."""
     from tqdm.std import tqdm
 
-    items = list(items)
-    return iter(tqdm(items, desc=description, leave=False))
+    return iter(tqdm(items, desc=description, total=total, leave=False))

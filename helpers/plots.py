@@ -147,22 +147,31 @@ def _draw_timeline(ax: Any, records: Sequence[TaskRecord], name: str) -> None:
 
 def plot_bars(values: Mapping[str, float], ylabel: str, title: str, *, log: bool = False) -> Any:
     """A labelled bar chart of a few measured values, each written on its bar."""
+    return plot_bar_panels([(values, ylabel, title)], log=log)
+
+
+def plot_bar_panels(panels: Sequence[tuple[Mapping[str, float], str, str]], *, log: bool = False) -> Any:
+    """Bar charts side by side, one per (values, ylabel, title), each value written on its bar."""
     import matplotlib.pyplot as plt
 
-    if not isinstance(values, Mapping) or not values:
-        raise ValueError("values must be a non-empty dict of {label: number}")
+    if not panels:
+        raise ValueError("panels must be a non-empty list of (values, ylabel, title)")
+    for values, _, _ in panels:
+        if not isinstance(values, Mapping) or not values:
+            raise ValueError("values must be a non-empty dict of {label: number}")
     with projector_style():
-        fig, ax = plt.subplots(figsize=(9, 5))
-        labels, heights = list(values), [float(v) for v in values.values()]
-        bars = ax.bar(labels, heights, color=[f"C{i}" for i in range(len(labels))])
-        ax.bar_label(bars, labels=[f"{h:.3g}" for h in heights], padding=3)
-        ax.set_ylabel(ylabel)
-        ax.set_title(title)
-        if log:
-            ax.set_yscale("log")
-        else:
-            ax.set_ylim(0, max(heights) * 1.15 or 1)
-        ax.grid(axis="y", alpha=0.3)
+        fig, axes = plt.subplots(1, len(panels), figsize=(9 if len(panels) == 1 else 6.5 * len(panels), 5), squeeze=False)
+        for ax, (values, ylabel, title) in zip(axes[0], panels):
+            labels, heights = list(values), [float(v) for v in values.values()]
+            bars = ax.bar(labels, heights, color=[f"C{i}" for i in range(len(labels))])
+            ax.bar_label(bars, labels=[f"{h:.3g}" for h in heights], padding=3)
+            ax.set_ylabel(ylabel)
+            ax.set_title(title)
+            if log:
+                ax.set_yscale("log")
+            else:
+                ax.set_ylim(0, max(heights) * 1.15 or 1)
+            ax.grid(axis="y", alpha=0.3)
         fig.tight_layout(rect=(0, 0.04, 1, 1))
         stamp(fig)
     return fig

@@ -102,3 +102,15 @@ def test_timeline_with_many_workers_drops_row_labels():
     records = [TaskRecord(i, 1000 + i, 1, i * 0.01, i * 0.01 + 0.01) for i in range(30)]
     ax = plot_timeline(records, "thirty").axes[0]
     assert ax.get_yticks().size == 0 and "30 processes" in ax.get_ylabel()
+
+
+def test_bar_panels_side_by_side():
+    from helpers.plots import plot_bar_panels
+
+    fig = plot_bar_panels([({"a": 1.0}, "ms", "time"), ({"a": 2.0, "b": 3.0}, "MiB", "memory")])
+    assert [ax.get_title() for ax in fig.axes] == ["time", "memory"]
+    assert [ax.get_ylabel() for ax in fig.axes] == ["ms", "MiB"] and _stamped(fig)
+    with pytest.raises(ValueError, match="non-empty list"):
+        plot_bar_panels([])
+    with pytest.raises(ValueError, match="non-empty dict"):
+        plot_bar_panels([({}, "y", "t")])

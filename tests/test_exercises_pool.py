@@ -1,0 +1,59 @@
+"""Notebook 02's exercise checks: right answers pass; each typical mistake gets specific feedback."""
+
+import pytest
+
+from helpers.exercises.pool import WHICH_CALL, check_arrival_order, check_chunksize, check_collected, check_which_call
+
+
+def assert_feedback(feedback, ok, text):
+    assert feedback.ok is ok, feedback
+    assert text in feedback.message, feedback
+
+
+@pytest.mark.parametrize("check", [check_chunksize, check_arrival_order, check_which_call, check_collected])
+def test_unanswered(check):
+    feedback = check(...)
+    assert not feedback.ok and "Replace the ..." in feedback.message
+
+
+def test_chunksize_feedback_without_measuring():
+    assert_feedback(check_chunksize(0), False, "whole number ≥ 1")
+    assert_feedback(check_chunksize("big"), False, "whole number ≥ 1")
+    assert_feedback(check_chunksize(1), False, "baseline")
+    assert_feedback(check_chunksize(9_000), False, "one worker may get all the work")
+
+
+def test_chunksize_measures_a_good_and_a_poor_choice(monkeypatch):
+    rates = {1: 1_000.0, 250: 50_000.0, 2: 2_000.0}
+    monkeypatch.setattr("helpers.exercises.pool.map_throughput", lambda chunksize, tasks: rates[chunksize])
+    assert_feedback(check_chunksize(250), True, "50.0× the throughput")
+    assert_feedback(check_chunksize(2), False, "2.0× the throughput of chunksize=1, below the 5× target")
+
+
+@pytest.mark.parametrize("order, ok, text", [
+    ([1, 2, 0, 3, 4], True, "as soon as it is free"),
+    ([0, 1, 2, 3, 4], False, "submission order"),
+    ([1, 2, 4, 3, 0], False, "only 2 workers"),
+    ([2, 1, 0, 3, 4], False, "the first result is task 1"),
+    ([1, 2, 0], False, "exactly once"),
+    ("12034", False, "Expected a list"),
+])
+def test_arrival_order(order, ok, text):
+    assert_feedback(check_arrival_order(order), ok, text)
+
+
+def test_which_call():
+    assert_feedback(check_which_call(dict(WHICH_CALL)), True, "apply blocks")
+    assert_feedback(check_which_call({k: f"pool.{v}" for k, v in WHICH_CALL.items()}), True, "apply blocks")
+    assert_feedback(check_which_call(["map"]), False, "Expected a dict")
+    first = next(iter(WHICH_CALL))
+    assert_feedback(check_which_call({first: "apply"}), False, "No choice for")
+    assert_feedback(check_which_call({**WHICH_CALL, first: "map"}), False, "1 wrong")
+
+
+def test_collected():
+    assert_feedback(check_collected([x * x for x in range(8)]), True, "Every result collected")
+    assert_feedback(check_collected([]), False, "Only 0 of 8")
+    assert_feedback(check_collected(tuple(range(8))), False, "Expected a list")
+    assert_feedback(check_collected([object()] * 8), False, "call .get(timeout=...)")
+    assert_feedback(check_collected(list(range(8))), False, "Expected [0, 1, 4")
