@@ -47,7 +47,7 @@ def test_which_call():
     assert_feedback(check_which_call({k: f"pool.{v}" for k, v in WHICH_CALL.items()}), True, "apply blocks")
     assert_feedback(check_which_call(["map"]), False, "Expected a dict")
     first = next(iter(WHICH_CALL))
-    assert_feedback(check_which_call({first: "apply"}), False, "No choice for")
+    assert_feedback(check_which_call({first: "apply"}), False, "No answer for")
     assert_feedback(check_which_call({**WHICH_CALL, first: "map"}), False, "1 wrong")
 
 

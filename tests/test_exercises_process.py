@@ -23,7 +23,7 @@ def test_exit_codes():
     assert_feedback(check_exit_codes(dict(EXIT_CODE_CASES)), True, "minus the signal number")
     assert_feedback(check_exit_codes([0, 1]), False, "Expected a dict")
     assert_feedback(check_exit_codes({"returns normally": 0}), False, "No answer for 'raises ValueError'")
-    assert_feedback(check_exit_codes({**EXIT_CODE_CASES, "explodes": 2}), False, "not one of the cases")
+    assert_feedback(check_exit_codes({**EXIT_CODE_CASES, "explodes": 2}), False, "not one of the keys of EXIT_CODE_CASES")
     assert_feedback(check_exit_codes({**EXIT_CODE_CASES, "returns normally": "0"}), False, "Exit codes are ints")
     assert_feedback(check_exit_codes({**EXIT_CODE_CASES, "is terminate()d": int(signal.SIGTERM)}), False, "wrong sign")
     assert_feedback(check_exit_codes({**EXIT_CODE_CASES, "raises ValueError": 0}), False, "traceback to the child's stderr")

@@ -75,8 +75,8 @@ def test_workload_choices():
     assert_feedback(check_workload_choices(["threads"]), False, "Expected a dict")
     partial = dict(WORKLOADS)
     partial.pop("download 200 web pages")
-    assert_feedback(check_workload_choices(partial), False, "Missing a choice for: 'download 200 web pages'")
-    assert_feedback(check_workload_choices({**WORKLOADS, "bake bread": "threads"}), False, "not one of the workloads")
+    assert_feedback(check_workload_choices(partial), False, "No answer for 'download 200 web pages'")
+    assert_feedback(check_workload_choices({**WORKLOADS, "bake bread": "threads"}), False, "not one of the keys of WORKLOADS")
     assert_feedback(check_workload_choices({**WORKLOADS, "download 200 web pages": "asyncio"}), False, 'Choose "threads" or "processes"')
     wrong = {**WORKLOADS, "download 200 web pages": "processes"}
     assert_feedback(check_workload_choices(wrong), False, "releases the GIL")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -31,3 +32,16 @@ def close_to(value: float, expected: float, tolerance: float = 0.01) -> bool:
 def is_number(value: object) -> bool:
     """True for int or float answers (bool excluded)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def mapping_problem(answer: object, expected: Mapping[str, object], name: str) -> Feedback | None:
+    """Feedback when ``answer`` is not a dict with exactly the keys of ``expected`` (called ``name``); else None."""
+    if not isinstance(answer, Mapping):
+        return Feedback(False, f"Expected a dict with the keys of {name}, got {type(answer).__name__}.")
+    for key in expected:
+        if key not in answer:
+            return Feedback(False, f"No answer for {key!r} (copy the keys of {name}).")
+    for key in answer:
+        if key not in expected:
+            return Feedback(False, f"{key!r} is not one of the keys of {name}; copy the keys from it.")
+    return None

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
-from helpers.exercises import Feedback, unanswered
+from helpers.exercises import Feedback, mapping_problem, unanswered
 from helpers.pool import arrival_order, map_throughput
 
 CHUNKSIZE_TASKS = 10_000
@@ -61,11 +61,9 @@ def check_which_call(choices: object) -> Feedback:
     """Exercise 3: the Pool method that fits each situation in WHICH_CALL."""
     if choices is Ellipsis:
         return unanswered("a dict mapping each situation to one of: apply, apply_async, map, imap_unordered, starmap")
-    if not isinstance(choices, Mapping):
-        return Feedback(False, f"Expected a dict of situation → method name, got {type(choices).__name__}.")
-    for situation in WHICH_CALL:
-        if situation not in choices:
-            return Feedback(False, f"No choice for {situation!r} (copy the keys of WHICH_CALL).")
+    problem = mapping_problem(choices, WHICH_CALL, "WHICH_CALL")
+    if problem:
+        return problem
     wrong = [s for s in WHICH_CALL if str(choices[s]).removeprefix("pool.") != WHICH_CALL[s]]
     if not wrong:
         return Feedback(True, "apply blocks; apply_async and the *_async maps return at once; imap streams; starmap unpacks tuples.")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
-from helpers.exercises import Feedback, is_number, unanswered
+from helpers.exercises import Feedback, is_number, mapping_problem, unanswered
 
 # What each case's exitcode is on this platform (Windows has no SIGKILL: kill() is terminate()).
 _KILL = signal.SIGKILL if hasattr(signal, "SIGKILL") else signal.SIGTERM
@@ -31,14 +31,10 @@ def check_exit_codes(answers: object) -> Feedback:
     """Exercise 1: predict the exitcode of a child process in each case of EXIT_CODE_CASES."""
     if answers is Ellipsis:
         return unanswered("a dict mapping each case of EXIT_CODE_CASES to an int, e.g. {'returns normally': 0, ...}")
-    if not isinstance(answers, Mapping):
-        return Feedback(False, f"Expected a dict of case → exit code, got {type(answers).__name__}.")
-    missing = [case for case in EXIT_CODE_CASES if case not in answers]
-    if missing:
-        return Feedback(False, f"No answer for {missing[0]!r} (copy the keys of EXIT_CODE_CASES).")
+    problem = mapping_problem(answers, EXIT_CODE_CASES, "EXIT_CODE_CASES")
+    if problem:
+        return problem
     for case, code in answers.items():
-        if case not in EXIT_CODE_CASES:
-            return Feedback(False, f"{case!r} is not one of the cases; copy the keys of EXIT_CODE_CASES.")
         if not isinstance(code, int) or isinstance(code, bool):
             return Feedback(False, f"Exit codes are ints; for {case!r} you gave {code!r}.")
     wrong = [case for case in EXIT_CODE_CASES if answers[case] != EXIT_CODE_CASES[case]]

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-
-from helpers.exercises import Feedback, close_to, is_number, unanswered
+from helpers.exercises import Feedback, close_to, is_number, mapping_problem, unanswered
 from helpers.machine import usable_cpus
 
 
@@ -81,14 +79,10 @@ def check_workload_choices(choices: object) -> Feedback:
     """Exercise 4: choose "threads" or "processes" for each workload in WORKLOADS."""
     if choices is Ellipsis:
         return unanswered('a dict mapping each workload to "threads" or "processes"')
-    if not isinstance(choices, Mapping):
-        return Feedback(False, f"Expected a dict of workload → choice, got {type(choices).__name__}.")
-    missing = [w for w in WORKLOADS if w not in choices]
-    if missing:
-        return Feedback(False, f"Missing a choice for: {missing[0]!r} (copy the keys from WORKLOADS).")
+    problem = mapping_problem(choices, WORKLOADS, "WORKLOADS")
+    if problem:
+        return problem
     for workload, choice in choices.items():
-        if workload not in WORKLOADS:
-            return Feedback(False, f"{workload!r} is not one of the workloads; copy the keys from WORKLOADS.")
         if choice not in ("threads", "processes"):
             return Feedback(False, f'Choose "threads" or "processes" for {workload!r}, got {choice!r}.')
     wrong = [w for w in WORKLOADS if choices[w] != WORKLOADS[w]]
