@@ -112,15 +112,20 @@ class CountingIterable:
 
 @dataclass(frozen=True)
 class Arrival:
-    """A result and when the parent received it, in seconds since submission."""
+    """A result (a TaskRecord) and when the parent received it, in seconds since submission."""
 
-    task_id: int
+    record: TaskRecord
     seconds: float
+
+    @property
+    def task_id(self) -> int:
+        """The task this result belongs to."""
+        return self.record.task_id
 
 
 def arrivals(results: Iterable[TaskRecord], start: float) -> list[Arrival]:
     """Consume results as they arrive, noting when each one did."""
-    return [Arrival(record.task_id, time.perf_counter() - start) for record in results]
+    return [Arrival(record, time.perf_counter() - start) for record in results]
 
 
 def uneven_durations(count: int = 16, long: float = 0.12, short: float = 0.02, long_ones: int = 4) -> list[float]:

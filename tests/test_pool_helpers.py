@@ -87,6 +87,7 @@ def test_arrivals_keep_the_order_of_consumption():
     records = [TaskRecord(2, 1, 1, 0, 0), TaskRecord(0, 1, 1, 0, 0)]
     got = arrivals(records, start=0.0)
     assert [a.task_id for a in got] == [2, 0] and got[0].seconds <= got[1].seconds
+    assert got[0].record is records[0]
 
 
 @pytest.mark.parametrize("durations, workers, expected", [
