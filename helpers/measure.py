@@ -6,7 +6,7 @@ import multiprocessing
 import statistics
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from helpers.machine import Fingerprint, fingerprint
@@ -119,7 +119,7 @@ class SpeedupSweep:
     machine: Fingerprint
     task_count: int
     worker_name: str
-    fit_limit: int = field(default=0)
+    fit_limit: int = 0
 
     def row(self, workers: int) -> SweepRow:
         """The row measured with this many workers."""

@@ -1,4 +1,4 @@
-"""Every notebook follows the course's notebook standard (see the design notes in README.md)."""
+"""Every notebook follows the course standard: header with objectives, setup cell, exercises with hidden solutions, key points."""
 
 import json
 import re
