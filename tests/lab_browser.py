@@ -96,6 +96,33 @@ class LabServer:
         self.stop()
         raise TimeoutError(f"JupyterLab did not answer within {timeout} s; see {self.workdir / 'server.log'}")
 
+    def _api(self, method: str, path: str) -> Any:
+        request = urllib.request.Request(f"{self.url}/api/{path}?token={TOKEN}", method=method)
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            body = reply.read()
+        return json.loads(body) if body else None
+
+    def shutdown_kernels(self, timeout: float = 30) -> list[str]:
+        """Shut every kernel down as JupyterLab's "Shut Down All" does; return processes that outlived them."""
+        import psutil
+
+        for session in self._api("GET", "sessions"):
+            self._api("DELETE", f"sessions/{session['id']}")
+        deadline = time.monotonic() + timeout
+        while self._api("GET", "kernels") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        # What a kernel started must end with it (multiprocessing's resource tracker exits just after it).
+        server = psutil.Process(self.process.pid)
+        _, alive = psutil.wait_procs(server.children(recursive=True), timeout=max(1.0, deadline - time.monotonic()))
+        described = []
+        for process in alive:
+            try:
+                described.append(f"pid {process.pid}: {' '.join(process.cmdline())[:120]}")
+                process.kill()
+            except psutil.Error:
+                pass
+        return described
+
     def stop(self) -> None:
         """Stop the server; it shuts its kernels down first."""
         if self.process and self.process.poll() is None:
@@ -128,11 +155,13 @@ _START_RUN_ALL = """async () => {
   app.commands.execute('notebook:run-all-cells').finally(() => { window.__courseRunDone = true; });
 }"""
 
-_RUN_FINISHED = """() => {
+_RUN_STATE = """() => {
   const panel = window.jupyterapp.shell.currentWidget;
   const busy = [...document.querySelectorAll('.jp-InputPrompt')].some(p => p.textContent.includes('*'));
-  return window.__courseRunDone === true && panel.sessionContext.session.kernel.status === 'idle' && !busy;
+  const executed = panel.content.widgets.filter(c => c.model.type === 'code' && c.model.executionCount !== null).length;
+  return {done: window.__courseRunDone === true, idle: panel.sessionContext.session.kernel.status === 'idle', busy, executed};
 }"""
+SETTLE = 2.0  # seconds the run must look finished, with no new cell executed, before outputs are read
 
 _READ_CELLS = """() => window.jupyterapp.shell.currentWidget.content.widgets
   .filter(cell => cell.model.type === 'code')
@@ -146,15 +175,30 @@ _READ_CELLS = """() => window.jupyterapp.shell.currentWidget.content.widgets
 def run_all_cells(browser: Any, server: LabServer, name: str, timeout: float) -> tuple[LabRun, Any]:
     """Open ``name``, clear outputs, Run All Cells, wait until done; return the run and the open page."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{server.url}/lab/tree/{name}?token={TOKEN}")
+    # A workspace of its own: otherwise JupyterLab reopens the tabs of earlier notebooks beside this one.
+    workspace = f"run-{time.monotonic_ns()}"
+    page.goto(f"{server.url}/lab/workspaces/{workspace}/tree/{name}?token={TOKEN}")
     page.wait_for_function(_KERNEL_IDLE, timeout=90_000, polling=250)
     page.evaluate(_START_RUN_ALL)
-    finished = True
-    try:
-        page.wait_for_function(_RUN_FINISHED, timeout=timeout * 1000, polling=500)
-    except Exception:  # playwright's TimeoutError: report what ran so far
-        finished = False
+    finished = _wait_until_finished(page, timeout)  # on a timeout, report what ran so far
     return LabRun(page.evaluate(_READ_CELLS), finished), page
+
+
+def _wait_until_finished(page: Any, timeout: float) -> bool:
+    """True once Run All has returned, the kernel is idle, no cell is queued, and that held for SETTLE s."""
+    deadline = time.monotonic() + timeout
+    settled_since, executed = None, -1
+    while time.monotonic() < deadline:
+        state = page.evaluate(_RUN_STATE)
+        if state["done"] and state["idle"] and not state["busy"] and state["executed"] == executed:
+            settled_since = settled_since or time.monotonic()
+            if time.monotonic() - settled_since >= SETTLE:
+                return True
+        else:
+            settled_since = None
+        executed = state["executed"]
+        time.sleep(0.25)
+    return False
 
 
 def problems(run: LabRun, stored: dict[str, Any]) -> list[str]:

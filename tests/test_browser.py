@@ -73,9 +73,13 @@ def check_in_lab(browser, server: LabServer, path: Path, label: str) -> list[str
         if found:
             saved = save_artifacts(page, run, ARTIFACTS, label)
             found.append("screenshot and outputs: " + ", ".join(str(p) for p in saved))
-        return found
     finally:
         page.close()
+        # Shut the kernel down now, so it runs nothing beside later tests, and check it left nothing behind.
+        left = server.shutdown_kernels()
+    if left:
+        found.append(f"processes outlived the notebook's kernel (killed now): {left}")
+    return found
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
