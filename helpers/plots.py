@@ -6,7 +6,7 @@ always says what machine, start method and Python produced it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -81,8 +81,13 @@ def plot_speedup(sweep: SpeedupSweep, title: str | None = None) -> Any:
     return fig
 
 
-def plot_timelines(panels: Mapping[str, Sequence[TaskRecord]], title: str | None = None) -> Any:
-    """One timeline per panel: a row per worker (process and thread), a bar per task, shared time axis."""
+def plot_timelines(
+    panels: Mapping[str, Sequence[TaskRecord]], title: str | None = None, names: Mapping[int, str] | None = None
+) -> Any:
+    """One timeline per panel: a row per worker (process and thread), a bar per task, shared time axis.
+
+    ``names`` labels rows by pid (for example {producer.pid: "producer"}); other rows are numbered.
+    """
     import matplotlib.pyplot as plt
 
     if not isinstance(panels, Mapping) or not panels:
@@ -97,7 +102,7 @@ def plot_timelines(panels: Mapping[str, Sequence[TaskRecord]], title: str | None
             gridspec_kw={"height_ratios": heights},
         )
         for ax, (name, records) in zip(axes[:, 0], panels.items()):
-            _draw_timeline(ax, records, name)
+            _draw_timeline(ax, records, name, names or {})
         axes[-1, 0].set_xlabel("wall-clock time since the first task started (s)")
         if title:
             fig.suptitle(title)
@@ -106,9 +111,9 @@ def plot_timelines(panels: Mapping[str, Sequence[TaskRecord]], title: str | None
     return fig
 
 
-def plot_timeline(records: Sequence[TaskRecord], title: str) -> Any:
+def plot_timeline(records: Sequence[TaskRecord], title: str, names: Mapping[int, str] | None = None) -> Any:
     """A single task timeline: one row per worker, one bar per task."""
-    return plot_timelines({title: records})
+    return plot_timelines({title: records}, names=names)
 
 
 MAX_LABELLED_ROWS = 20
@@ -122,7 +127,7 @@ def _workers(records: Sequence[TaskRecord]) -> list[tuple[int, int]]:
     return list(order)
 
 
-def _draw_timeline(ax: Any, records: Sequence[TaskRecord], name: str) -> None:
+def _draw_timeline(ax: Any, records: Sequence[TaskRecord], name: str, names: Mapping[int, str]) -> None:
     """Draw one panel of a task timeline."""
     workers = _workers(records)
     row_of = {w: i for i, w in enumerate(workers)}
@@ -136,7 +141,7 @@ def _draw_timeline(ax: Any, records: Sequence[TaskRecord], name: str) -> None:
     processes = len({pid for pid, _ in workers})
     kind = "thread" if processes == 1 and len(workers) > 1 else "process"
     if len(workers) <= MAX_LABELLED_ROWS:
-        ax.set_yticks(range(len(workers)), [f"{kind} {i + 1}" for i in range(len(workers))])
+        ax.set_yticks(range(len(workers)), [names.get(pid, f"{kind} {i + 1}") for i, (pid, _) in enumerate(workers)])
     else:  # too many rows to label one by one
         ax.set_yticks([])
         ax.set_ylabel(f"{len(workers)} {kind}es,\none row each" if kind == "process" else f"{len(workers)} threads")
@@ -185,32 +190,59 @@ def plot_series(
     *,
     logx: bool = False,
     logy: bool = False,
+    xticklabels: Callable[[float], str] | None = None,
 ) -> Any:
     """Several measured series as lines with markers: {label: (xs, ys)}."""
+    return plot_series_panels([(series, ylabel, title)], xlabel, logx=logx, logy=logy, xticklabels=xticklabels)
+
+
+def plot_series_panels(
+    panels: Sequence[tuple[Mapping[str, tuple[Sequence[float], Sequence[float]]], str, str]],
+    xlabel: str,
+    *,
+    logx: bool = False,
+    logy: bool = False,
+    xticklabels: Callable[[float], str] | None = None,
+) -> Any:
+    """Panels side by side, each a few measured series {label: (xs, ys)} with its ylabel and title.
+
+    The legend of the first panel serves all (the same series in every panel keep the same colour).
+    ``xticklabels`` turns each measured x into its tick label (for example 10_000 → '10 kB').
+    """
     import matplotlib.pyplot as plt
 
-    if not isinstance(series, Mapping) or not series:
-        raise ValueError("series must be a non-empty dict of {label: (xs, ys)}")
-    for label, (xs, ys) in series.items():
-        if len(xs) != len(ys) or not xs:
-            raise ValueError(f"series {label!r} needs as many y values as x values, and at least one")
-    with projector_style():
-        fig, ax = plt.subplots(figsize=(9, 5.5))
+    if not panels:
+        raise ValueError("panels must be a non-empty list of (series, ylabel, title)")
+    for series, _, _ in panels:
+        if not isinstance(series, Mapping) or not series:
+            raise ValueError("series must be a non-empty dict of {label: (xs, ys)}")
         for label, (xs, ys) in series.items():
-            ax.plot(xs, ys, "o-", markersize=8, label=label)
-        if logx:
-            ax.set_xscale("log", base=2)
+            if len(xs) != len(ys) or not xs:
+                raise ValueError(f"series {label!r} needs as many y values as x values, and at least one")
+            if (logx and min(xs) <= 0) or (logy and min(ys) <= 0):
+                raise ValueError(f"series {label!r} has values ≤ 0, which a log scale cannot show")
+    width = 9 if len(panels) == 1 else 6.5 * len(panels)
+    with projector_style():
+        fig, axes = plt.subplots(1, len(panels), figsize=(width, 5.5), squeeze=False)
+        for number, (ax, (series, ylabel, title)) in enumerate(zip(axes[0], panels)):
+            for label, (xs, ys) in series.items():
+                ax.plot(xs, ys, "o-", markersize=8, label=label)
             ticks = sorted({x for xs, _ in series.values() for x in xs})
-            ax.set_xticks(ticks, [f"{x:g}" for x in ticks])
-        if logy:
-            ax.set_yscale("log")
-        else:
-            ax.set_ylim(bottom=0)
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel(ylabel)
-        ax.set_title(title)
-        ax.legend()
-        ax.grid(alpha=0.3)
+            if logx:
+                ax.set_xscale("log", base=10 if xticklabels else 2)
+                ax.minorticks_off()
+            if logx or xticklabels:
+                ax.set_xticks(ticks, [xticklabels(x) if xticklabels else f"{x:g}" for x in ticks])
+            if logy:
+                ax.set_yscale("log")
+            else:
+                ax.set_ylim(bottom=0)
+            ax.set_xlabel(xlabel)
+            ax.set_ylabel(ylabel)
+            ax.set_title(title)
+            if number == 0:
+                ax.legend()
+            ax.grid(alpha=0.3)
         fig.tight_layout(rect=(0, 0.04, 1, 1))
         stamp(fig)
     return fig

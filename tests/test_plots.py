@@ -114,3 +114,28 @@ def test_bar_panels_side_by_side():
         plot_bar_panels([])
     with pytest.raises(ValueError, match="non-empty dict"):
         plot_bar_panels([({}, "y", "t")])
+
+
+def test_timeline_rows_can_be_named_by_pid():
+    records = [TaskRecord(i, 100 + i % 2, 1, i * 0.1, i * 0.1 + 0.1) for i in range(4)]
+    ax = plot_timeline(records, "named", names={100: "producer"}).axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["producer", "process 2"]
+
+
+def test_series_panels_share_sizes_with_custom_tick_labels():
+    from helpers.plots import plot_series_panels
+
+    series = {"Queue": ([100, 10_000], [3e5, 1e5]), "Pipe": ([100, 10_000], [5e5, 2e5])}
+    fig = plot_series_panels(
+        [(series, "messages/s", "throughput"), (series, "µs", "latency")], "size", logx=True, logy=True,
+        xticklabels=lambda size: f"{size:,} B",
+    )
+    first, second = fig.axes[:2]
+    assert [ax.get_title() for ax in (first, second)] == ["throughput", "latency"]
+    assert [t.get_text() for t in first.get_xticklabels()] == ["100 B", "10,000 B"]
+    assert first.get_legend() is not None and second.get_legend() is None  # one legend serves both
+    assert first.get_yscale() == "log" and _stamped(fig)
+    with pytest.raises(ValueError, match="log scale"):
+        plot_series_panels([({"x": ([0, 1], [1.0, 2.0])}, "y", "t")], "x", logx=True)
+    with pytest.raises(ValueError, match="non-empty list"):
+        plot_series_panels([], "x")

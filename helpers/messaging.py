@@ -1,0 +1,253 @@
+"""Workers for notebook 03 (Queue vs Pipe): producers, consumers, pipeline stages, and the pitfalls."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from helpers.faults import die
+from helpers.tasks import TaskRecord, traced_cpu, traced_sleep
+from helpers.validation import require_int, require_number
+
+# The message of the source's two examples (and of the multiprocessing documentation).
+MESSAGE = [42, None, "hello"]
+# Put on a queue to say "no more work": one per consumer, because each consumer stops at the first it reads.
+SENTINEL = None
+# A consumer that has waited this long for its next item gives up, so a forgotten sentinel cannot leave
+# a process behind for ever (the notebooks stop such consumers much sooner).
+IDLE_TIMEOUT = 60.0
+
+
+def put_message(results: Any) -> None:
+    """Put the source's message on a queue."""
+    results.put(MESSAGE)
+
+
+def send_message(connection: Any) -> None:
+    """Send the source's message through one end of a pipe, then close that end."""
+    connection.send(MESSAGE)
+    connection.close()
+
+
+def chunk(index: int, size: int) -> bytes:
+    """Chunk number ``index``: ``size`` bytes, all equal to index % 256 (so a check can recognise it)."""
+    require_int("index", index)
+    require_int("size", size, minimum=1)
+    return bytes([index % 256]) * size
+
+
+def put_chunks(results: Any, count: int, size: int) -> None:
+    """Put ``count`` chunks of ``size`` bytes on a queue (large items: see the join-before-drain pitfall)."""
+    for index in range(count):
+        results.put(chunk(index, size))
+
+
+def crash_before_sending(results: Any) -> None:
+    """A producer that dies (killed, as by the out-of-memory killer) before it puts anything on ``results``."""
+    die()
+
+
+def work(task: tuple[str, int, float]) -> TaskRecord:
+    """Run one task ``(kind, task_id, amount)``: kind "cpu" burns ``amount`` iterations, "sleep" waits ``amount`` s."""
+    kind, task_id, amount = task
+    if kind == "cpu":
+        return traced_cpu(task_id, int(amount))
+    if kind == "sleep":
+        return traced_sleep(task_id, amount)
+    raise ValueError(f"task kind must be 'cpu' or 'sleep', got {kind!r}")
+
+
+def produce(tasks: Any, records: Any, count: int, seconds: float, work_seconds: float, consumers: int) -> None:
+    """Make ``count`` tasks, ``seconds`` each to make; put each on ``tasks``, then one sentinel per consumer.
+
+    Each task asks a consumer to sleep ``work_seconds``. The producer's own TaskRecords (when it
+    made each task) go on ``records``, so a timeline can show producer and consumers together.
+    """
+    require_int("count", count)
+    require_int("consumers", consumers, minimum=1)
+    for task_id in range(count):
+        records.put(traced_sleep(task_id, seconds))
+        tasks.put(("sleep", task_id, work_seconds))
+    for _ in range(consumers):
+        tasks.put(SENTINEL)
+
+
+def consume(tasks: Any, results: Any, idle_timeout: float = IDLE_TIMEOUT) -> None:
+    """Take tasks until the sentinel (None); put one TaskRecord per task on ``results``."""
+    while True:
+        try:
+            task = tasks.get(timeout=idle_timeout)
+        except queue.Empty:
+            raise TimeoutError(f"no task and no sentinel for {idle_timeout} s: was a sentinel forgotten?") from None
+        if task is SENTINEL:
+            return
+        results.put(work(task))
+
+
+def consume_joinable(tasks: Any, results: Any, idle_timeout: float = IDLE_TIMEOUT) -> None:
+    """Like consume, for a JoinableQueue: call task_done() for every item taken, the sentinel included."""
+    while True:
+        try:
+            task = tasks.get(timeout=idle_timeout)
+        except queue.Empty:
+            raise TimeoutError(f"no task and no sentinel for {idle_timeout} s: was a sentinel forgotten?") from None
+        try:
+            if task is SENTINEL:
+                return
+            results.put(work(task))
+        finally:
+            tasks.task_done()
+
+
+def stage(inbox: Any, outbox: Any, name: str, seconds: float, idle_timeout: float = IDLE_TIMEOUT) -> None:
+    """One pipeline stage: take ``(task_id, data)`` items until the sentinel, work ``seconds`` on each, pass on.
+
+    Each item leaves as ``(task_id, data + [(name, TaskRecord)])``, so the last stage's output
+    carries when and where every stage handled it.
+    """
+    while True:
+        try:
+            item = inbox.get(timeout=idle_timeout)
+        except queue.Empty:
+            raise TimeoutError(f"stage {name}: no item and no sentinel for {idle_timeout} s") from None
+        if item is SENTINEL:
+            return
+        task_id, history = item
+        record = traced_sleep(task_id, seconds)
+        outbox.put((task_id, [*history, (name, record)]))
+
+
+def join_with_timeout(joinable: Any, timeout: float) -> bool:
+    """Wait at most ``timeout`` s for ``joinable.join()`` (which itself has no timeout); True if it returned."""
+    require_number("timeout", timeout, minimum=0, strict=True)
+    waiter = threading.Thread(target=joinable.join, daemon=True)
+    waiter.start()
+    waiter.join(timeout)
+    return not waiter.is_alive()
+
+
+def reply_after(connection: Any, seconds: float, value: Any, go: Any) -> None:
+    """Wait for the ``go`` event, sleep ``seconds``, then send ``value`` through ``connection`` and close it."""
+    go.wait(30)  # every child starts its sleep at the same moment, however long each took to start
+    time.sleep(seconds)
+    connection.send(value)
+    connection.close()
+
+
+def get_while_alive(results: Any, producer: Any, timeout: float, poll: float = 0.1) -> Any:
+    """Get one item from ``results``, but stop waiting as soon as ``producer`` has died without sending."""
+    require_number("timeout", timeout, minimum=0, strict=True)
+    require_number("poll", poll, minimum=0, strict=True)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return results.get(timeout=min(poll, max(0.0, deadline - time.monotonic())))
+        except queue.Empty:
+            if not producer.is_alive():
+                try:  # it may have put its item just before it ended
+                    return results.get(timeout=poll)
+                except queue.Empty:
+                    raise ChildProcessError(
+                        f"the producer ended with exit code {producer.exitcode} without sending anything"
+                    ) from None
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"nothing arrived within {timeout} s, and the producer is still running") from None
+
+
+def empty_after_put(trials: int = 200) -> int:
+    """How often ``q.empty()`` is True right after ``q.put(x)`` on a fresh Queue (out of ``trials``)."""
+    import multiprocessing
+
+    require_int("trials", trials, minimum=1)
+    misleading = 0
+    for _ in range(trials):
+        q = multiprocessing.Queue()
+        q.put("x")
+        misleading += q.empty()
+        q.get(timeout=10)  # it does arrive: the feeder thread had not flushed it yet
+        q.close()
+        q.join_thread()
+    return misleading
+
+
+# ---------------------------------------------------------------- two writers on one pipe end
+
+
+def write_tagged(connection: Any, tag: bytes, count: int, size: int, go: Any) -> None:
+    """Wait for ``go``, then send ``count`` messages of ``size`` bytes, each all ``tag``, through ``connection``."""
+    message = tag * size
+    try:
+        if go.wait(30):
+            for _ in range(count):
+                connection.send_bytes(message)
+    except BrokenPipeError:  # the reader gave up on the garbled stream and closed its end
+        pass
+    connection.close()
+
+
+@dataclass(frozen=True)
+class SharedEndReport:
+    """What a reader saw when two processes wrote into the same pipe end."""
+
+    sent: int
+    intact: int
+    mixed: int
+    error: str
+
+    @property
+    def damaged(self) -> int:
+        """Messages sent that did not arrive as sent."""
+        return self.sent - self.intact
+
+
+def read_tagged(receiver: Any, tags: Sequence[bytes], size: int, expected: int) -> SharedEndReport:
+    """Read messages until EOF; count those that arrived whole (all one tag, right size) and those that did not."""
+    intact = mixed = 0
+    error = ""
+    while True:
+        try:
+            message = receiver.recv_bytes(maxlength=size * 4)
+        except EOFError:
+            break
+        except OSError as failure:  # a length header read from the middle of someone else's data
+            error = f"{type(failure).__name__}: {failure}"
+            break
+        if len(message) == size and message.count(message[:1]) == size and message[:1] in tags:
+            intact += 1
+        else:
+            mixed += 1
+    return SharedEndReport(expected, intact, mixed, error)
+
+
+def two_writers_one_end(count: int = 200, size: int = 200_000, timeout: float = 30.0) -> SharedEndReport:
+    """Two processes send ``count`` messages each through the SAME pipe end at once; report what arrived."""
+    import multiprocessing
+
+    require_int("count", count, minimum=1)
+    require_int("size", size, minimum=1)
+    require_number("timeout", timeout, minimum=0, strict=True)
+    receiver, sender = multiprocessing.Pipe(duplex=False)
+    go = multiprocessing.Event()
+    writers = [multiprocessing.Process(target=write_tagged, args=(sender, tag, count, size, go)) for tag in (b"A", b"B")]
+    for writer in writers:
+        writer.start()
+    sender.close()  # only the writers hold the sending end now: when both end, the reader sees EOF
+    go.set()
+    box: list[SharedEndReport] = []
+    reader = threading.Thread(target=lambda: box.append(read_tagged(receiver, (b"A", b"B"), size, 2 * count)), daemon=True)
+    reader.start()
+    reader.join(timeout)
+    for writer in writers:
+        if reader.is_alive() or writer.is_alive():
+            writer.kill()  # unblocks a reader waiting for bytes that will never come (EOF)
+        writer.join(timeout)
+    reader.join(5)
+    receiver.close()
+    if not box:
+        raise TimeoutError(f"the reader was still waiting after {timeout} s")
+    return box[0]
+
