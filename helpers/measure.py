@@ -135,10 +135,12 @@ class SpeedupSweep:
             lines.append(f"{r.workers:>7}  {format_seconds(r.seconds):>9}  {r.speedup:>6.2f}×  {r.efficiency:>9.0%}")
         if self.serial_fraction is None:
             lines.append("Amdahl fit: needs at least 2 worker counts ≤ usable CPUs")
+        elif self.serial_fraction < 0.005:
+            lines.append(f"Amdahl fit (workers ≤ {self.fit_limit}): serial fraction {self.serial_fraction:.1%}: no serial part measured")
         else:
             lines.append(
                 f"Amdahl fit (workers ≤ {self.fit_limit}): serial fraction {self.serial_fraction:.1%}, "
-                f"so at most {1 / max(self.serial_fraction, 1e-9):.0f}× with unlimited CPUs"
+                f"so at most {1 / self.serial_fraction:.0f}× with unlimited CPUs"
             )
         return "\n".join(lines)
 

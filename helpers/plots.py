@@ -201,39 +201,43 @@ def plot_series_panels(
     xlabel: str,
     *,
     logx: bool = False,
-    logy: bool = False,
+    logy: bool | Sequence[bool] = False,
     xticklabels: Callable[[float], str] | None = None,
 ) -> Any:
     """Panels side by side, each a few measured series {label: (xs, ys)} with its ylabel and title.
 
     The legend of the first panel serves all (the same series in every panel keep the same colour).
-    ``xticklabels`` turns each measured x into its tick label (for example 10_000 → '10 kB').
+    ``logy`` is one flag for all panels or one per panel. ``xticklabels`` turns each measured x
+    into its tick label (for example 10_000 → '10 kB').
     """
     import matplotlib.pyplot as plt
 
     if not panels:
         raise ValueError("panels must be a non-empty list of (series, ylabel, title)")
-    for series, _, _ in panels:
+    log_ys = [logy] * len(panels) if isinstance(logy, bool) else list(logy)
+    if len(log_ys) != len(panels):
+        raise ValueError(f"logy must be one flag or one per panel ({len(panels)}), got {len(log_ys)}")
+    for (series, _, _), log_y in zip(panels, log_ys):
         if not isinstance(series, Mapping) or not series:
             raise ValueError("series must be a non-empty dict of {label: (xs, ys)}")
         for label, (xs, ys) in series.items():
             if len(xs) != len(ys) or not xs:
                 raise ValueError(f"series {label!r} needs as many y values as x values, and at least one")
-            if (logx and min(xs) <= 0) or (logy and min(ys) <= 0):
+            if (logx and min(xs) <= 0) or (log_y and min(ys) <= 0):
                 raise ValueError(f"series {label!r} has values ≤ 0, which a log scale cannot show")
     width = 9 if len(panels) == 1 else 6.5 * len(panels)
     with projector_style():
         fig, axes = plt.subplots(1, len(panels), figsize=(width, 5.5), squeeze=False)
-        for number, (ax, (series, ylabel, title)) in enumerate(zip(axes[0], panels)):
+        for number, (ax, (series, ylabel, title), log_y) in enumerate(zip(axes[0], panels, log_ys)):
             for label, (xs, ys) in series.items():
                 ax.plot(xs, ys, "o-", markersize=8, label=label)
             ticks = sorted({x for xs, _ in series.values() for x in xs})
             if logx:
                 ax.set_xscale("log", base=10 if xticklabels else 2)
                 ax.minorticks_off()
-            if logx or xticklabels:
+            if logx or xticklabels or len(ticks) <= 12:  # a tick at each measured x, when they are few
                 ax.set_xticks(ticks, [xticklabels(x) if xticklabels else f"{x:g}" for x in ticks])
-            if logy:
+            if log_y:
                 ax.set_yscale("log")
             else:
                 ax.set_ylim(bottom=0)

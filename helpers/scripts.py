@@ -65,3 +65,11 @@ def error_lines(stderr: str) -> str:
         if keeping:
             kept.append(line.rstrip())
     return "\n".join(kept).rstrip()
+
+
+def warning_lines(stderr: str) -> str:
+    """The warnings in ``stderr`` without the file path in front: 'UserWarning: ...', one per line."""
+    import re
+
+    found = re.findall(r"^\S.*?:\d+: (\w*Warning: .*)$", stderr, re.M)
+    return "\n".join(line.rstrip() for line in found)

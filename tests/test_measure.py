@@ -86,6 +86,17 @@ def test_speedup_sweep_measures_every_count_and_the_baseline():
         sweep.row(3)
 
 
+def test_sweep_table_states_the_limit_or_its_absence():
+    from helpers.machine import fingerprint
+    from helpers.measure import SpeedupSweep, SweepRow
+
+    rows = (SweepRow(1, 1.0, 1.0, 1.0), SweepRow(2, 0.55, 1.82, 0.91))
+    limited = SpeedupSweep(rows, 0.1, fingerprint(), 8, "w", 2).table()
+    assert "serial fraction 10.0%, so at most 10× with unlimited CPUs" in limited
+    unlimited = SpeedupSweep(rows, 0.0, fingerprint(), 8, "w", 2).table()
+    assert "serial fraction 0.0%: no serial part measured" in unlimited and "at most" not in unlimited
+
+
 def _nested_worker_factory():
     def inner(x):
         return x

@@ -47,3 +47,15 @@ def test_error_lines_keeps_only_the_exception_part():
     )
     assert error_lines(stderr) == "RuntimeError:\n        An attempt has been made\n        to start a process"
     assert error_lines("") == ""
+
+
+def test_warning_lines_drop_the_path_and_the_source_line():
+    from helpers.scripts import warning_lines
+
+    stderr = (
+        "/usr/lib/python3.11/multiprocessing/resource_tracker.py:254: UserWarning: resource_tracker: There appear to be 1 leaked\n"
+        "  warnings.warn('resource_tracker: There appear to be %d '\n"
+        "C:\\Python\\lib\\x.py:3: DeprecationWarning: old\n"
+    )
+    assert warning_lines(stderr) == "UserWarning: resource_tracker: There appear to be 1 leaked\nDeprecationWarning: old"
+    assert warning_lines("Traceback (most recent call last):\nValueError: no\n") == ""

@@ -1,0 +1,73 @@
+"""Memory of a whole process tree (this process and its children), sampled in the background."""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+from helpers.validation import require_number
+
+
+def _own_memory(process: Any) -> int:
+    """Bytes this process accounts for without double counting what it shares: PSS on Linux, else USS."""
+    info = process.memory_full_info()
+    return int(getattr(info, "pss", info.uss))
+
+
+def tree_memory(pid: int | None = None) -> int:
+    """Memory of a process and all its descendants, in bytes (shared pages split between their users)."""
+    import psutil
+
+    root = psutil.Process(pid or os.getpid())
+    total = 0
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            total += _own_memory(process)
+        except psutil.Error:  # it ended while we looked
+            pass
+    return total
+
+
+def memory_metric() -> str:
+    """Which per-process number tree_memory adds up here: 'PSS' (Linux) or 'USS'."""
+    import psutil
+
+    return "PSS" if hasattr(psutil.Process().memory_full_info(), "pss") else "USS"
+
+
+class PeakMemory:
+    """Context manager: samples tree_memory() every ``interval`` s in a thread; ``peak`` and ``baseline`` in bytes.
+
+    PSS (proportional set size) divides each shared page among the processes that map it, so a
+    shared-memory segment seen by five processes is counted once, not five times, in the sum.
+    """
+
+    def __init__(self, interval: float = 0.01) -> None:
+        require_number("interval", interval, minimum=0, strict=True)
+        self.interval = interval
+        self.baseline = 0
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, tree_memory())
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> PeakMemory:
+        self.baseline = self.peak = tree_memory()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(10)
+        self.peak = max(self.peak, tree_memory())
+
+    @property
+    def extra(self) -> int:
+        """Peak minus the memory in use when sampling began, in bytes (never below 0)."""
+        return max(0, self.peak - self.baseline)
+

@@ -1,0 +1,213 @@
+"""helpers.shared, helpers.shared_numpy and helpers.memory: notebook 04's workers, under every start method."""
+
+import multiprocessing
+import os
+import pickle
+
+import numpy as np
+import pytest
+
+from helpers.memory import PeakMemory, memory_metric, tree_memory
+from helpers.shared import (
+    PI_ISH,
+    add_to,
+    attach_counter,
+    count_task,
+    count_together,
+    fill_own_slots,
+    negate_and_set,
+)
+from helpers.shared_numpy import (
+    WAYS,
+    SharedArray,
+    array_bytes_for_this_machine,
+    attach,
+    blas_threads,
+    create_shared_array,
+    fill_slice,
+    hand_out,
+    heavy_sum,
+    limit_blas_threads,
+    matmul_task,
+    receive_copy,
+    receive_name,
+    slices,
+)
+
+METHODS = multiprocessing.get_all_start_methods()
+SHM = "/dev/shm"
+
+
+@pytest.fixture(autouse=True)
+def nothing_left():
+    before = set(os.listdir(SHM)) if os.path.isdir(SHM) else set()
+    yield
+    assert multiprocessing.active_children() == [], "a test left a child process running"
+    after = set(os.listdir(SHM)) if os.path.isdir(SHM) else set()
+    assert not {n for n in after - before if n.startswith("psm_")}, "a test left a shared-memory segment"
+
+
+@pytest.fixture
+def method(request):
+    multiprocessing.set_start_method(request.param, force=True)
+    yield request.param
+    multiprocessing.set_start_method(None, force=True)
+
+
+@pytest.fixture
+def shared_grid():
+    segment, grid, spec = create_shared_array((4, 1000), "float64")
+    yield grid, spec
+    del grid
+    segment.close()
+    segment.unlink()
+
+
+@pytest.mark.parametrize("method", METHODS, indirect=True)
+def test_the_source_example_writes_into_shared_memory(method):
+    number, numbers = multiprocessing.Value("d", 0.0), multiprocessing.Array("i", range(10))
+    child = multiprocessing.Process(target=negate_and_set, args=(number, numbers))
+    child.start()
+    child.join(30)
+    assert number.value == PI_ISH and numbers[:] == [-i for i in range(10)]
+
+
+@pytest.mark.parametrize("way", ["lock per increment", "local count, one locked add"])
+def test_locked_ways_lose_nothing(way):
+    run = count_together(way, processes=3, times=2_000)
+    assert run.value == run.expected == 6_000 and run.lost == 0 and run.seconds > 0
+
+
+def test_the_unlocked_way_loses_updates_under_contention():
+    runs = [count_together("no lock", processes=4, times=50_000) for _ in range(3)]
+    assert any(run.lost > 0 for run in runs), "no update was lost in three contended runs"
+
+
+@pytest.mark.parametrize("args, error, text", [
+    (("with a mutex",), ValueError, "way must be one of"),
+    (("no lock", 0), ValueError, "processes must be ≥ 1"),
+    (("no lock", 2, -1), ValueError, "times must be ≥ 1"),
+    (("no lock", 2, 10, 0), ValueError, "timeout must be > 0"),
+])
+def test_count_together_rejects_bad_input(args, error, text):
+    with pytest.raises(error, match=text):
+        count_together(*args)
+
+
+def test_fill_own_slots_and_pool_counter_in_process():
+    slots = multiprocessing.RawArray("i", 10)
+    for worker in range(3):
+        fill_own_slots(slots, worker, 3)
+    assert slots[:] == [0, 1, 2, 0, 1, 2, 0, 1, 2, 0]
+    counter = multiprocessing.Value("i", 0)
+    attach_counter(counter)
+    assert [count_task() for _ in range(3)] == [1, 2, 3]
+
+
+@pytest.mark.parametrize("method", METHODS, indirect=True)
+def test_a_value_in_a_task_fails_and_an_initializer_works(method):
+    counter = multiprocessing.Value("i", 0)
+    with multiprocessing.Pool(2) as pool:
+        with pytest.raises(RuntimeError, match="through inheritance"):
+            pool.map_async(add_to, [(counter, 1)]).get(30)
+    with multiprocessing.Pool(2, initializer=attach_counter, initargs=(counter,)) as pool:
+        pool.map_async(count_task, range(7)).get(30)
+    assert counter.value == 7
+
+
+def test_shared_array_round_trip(shared_grid):
+    grid, spec = shared_grid
+    assert spec.shape == (4, 1000) and spec.dtype == "<f8" and spec.nbytes == 32_000
+    assert len(pickle.dumps(spec)) < 300  # what a task carries is small, whatever the array's size
+    grid[:] = 7.0
+    segment, view = attach(spec)
+    try:
+        assert view.shape == (4, 1000) and float(view.sum()) == 28_000.0
+    finally:
+        del view
+        segment.close()
+
+
+@pytest.mark.parametrize("shape, dtype, error, text", [
+    ((0, 3), "float64", ValueError, "each dimension of shape must be ≥ 1"),
+    ((-2,), "float64", ValueError, "each dimension of shape must be ≥ 1"),
+    ("big", "float64", TypeError, "shape must be an int or a non-empty tuple"),
+    ((), "float64", TypeError, "shape must be an int or a non-empty tuple"),
+    ((3,), "fluffy", TypeError, "dtype must be a NumPy dtype"),
+    ((3,), object, TypeError, "holds Python objects"),
+])
+def test_create_shared_array_rejects_bad_shapes_and_dtypes(shape, dtype, error, text):
+    with pytest.raises(error, match=text):
+        create_shared_array(shape, dtype)
+
+
+def test_attach_rejects_missing_segments_wrong_sizes_and_other_input(shared_grid):
+    _, spec = shared_grid
+    with pytest.raises(FileNotFoundError, match="no shared-memory segment named 'psm_nope'"):
+        attach(SharedArray("psm_nope", (3,), "<f8"))
+    with pytest.raises(ValueError, match="too few for shape"):
+        attach(SharedArray(spec.name, (4, 100_000), "<f8"))
+    with pytest.raises(TypeError, match="SharedArray returned by create_shared_array"):
+        attach(spec.name)
+
+
+@pytest.mark.parametrize("method", METHODS, indirect=True)
+def test_workers_fill_and_sum_slices_through_the_name(method, shared_grid):
+    grid, spec = shared_grid
+    with multiprocessing.Pool(2) as pool:
+        records = pool.map_async(fill_slice, [(spec, row, row + 1, row + 1.0) for row in range(4)]).get(60)
+        assert grid[:, 0].tolist() == [1.0, 2.0, 3.0, 4.0] and len(records) == 4
+        parts = pool.map_async(heavy_sum, [(spec, a, b) for a, b in slices(grid.size, 3)]).get(60)
+    assert sum(parts) == pytest.approx(float(np.sqrt(np.abs(np.sin(grid))).sum()))
+
+
+def test_slices_cover_the_range_exactly():
+    assert slices(10, 3) == [(0, 3), (3, 6), (6, 10)]
+    assert slices(2, 5) == [(0, 1), (1, 2)]
+    with pytest.raises(ValueError, match="parts must be ≥ 1"):
+        slices(10, 0)
+
+
+def test_receive_copy_and_receive_name_agree(shared_grid):
+    grid, spec = shared_grid
+    grid[:] = 3.0
+    assert receive_copy(grid.copy())[1:] == receive_name(spec)[1:] == (32_000, 3.0)
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_hand_out_measures_both_ways(way, shared_grid):
+    grid, spec = shared_grid
+    result = hand_out(way, 2, grid.copy(), spec)
+    assert result.way == way and result.workers == 2 and result.seconds > 0 and result.extra_bytes >= 0
+    with pytest.raises(ValueError, match="way must be one of"):
+        hand_out("by carrier pigeon", 2, grid, spec)
+
+
+def test_array_size_fits_the_machine():
+    size = array_bytes_for_this_machine(4)
+    assert 10_000_000 <= size <= 120_000_000 and size % 8 == 0
+    with pytest.raises(ValueError, match="most_workers must be ≥ 1"):
+        array_bytes_for_this_machine(0)
+
+
+def test_blas_threads_can_be_limited_in_a_worker():
+    with multiprocessing.Pool(1, initializer=limit_blas_threads, initargs=(1,)) as pool:
+        assert pool.apply_async(blas_threads).get(30) == 1
+        record = pool.apply_async(matmul_task, (3, 20, 2)).get(30)
+    assert record.task_id == 3 and record.value == 1
+    with pytest.raises(ValueError, match="threads must be ≥ 1"):
+        limit_blas_threads(0)
+    limit_blas_threads(None)  # the default: no change
+
+
+def test_tree_memory_counts_a_child_and_peak_memory_sees_an_allocation():
+    assert memory_metric() in ("PSS", "USS") and tree_memory() > 0
+    with PeakMemory(interval=0.005) as memory:
+        block = np.ones(50_000_000 // 8)  # 50 MB, touched
+        import time
+
+        time.sleep(0.1)
+        del block
+    assert memory.extra > 30_000_000 and memory.peak >= memory.baseline
+    with pytest.raises(ValueError, match="interval must be > 0"):
+        PeakMemory(interval=0)
