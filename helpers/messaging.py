@@ -130,9 +130,9 @@ def join_with_timeout(joinable: Any, timeout: float) -> bool:
     return not waiter.is_alive()
 
 
-def reply_after(connection: Any, seconds: float, value: Any, go: Any) -> None:
-    """Wait for the ``go`` event, sleep ``seconds``, then send ``value`` through ``connection`` and close it."""
-    go.wait(30)  # every child starts its sleep at the same moment, however long each took to start
+def reply_after(connection: Any, seconds: float, value: Any, ready: Any) -> None:
+    """Wait at the ``ready`` barrier for the other children, sleep ``seconds``, then send ``value`` and close."""
+    ready.wait(30)  # every child starts its sleep at the same moment, however long each took to start
     time.sleep(seconds)
     connection.send(value)
     connection.close()
@@ -177,14 +177,16 @@ def empty_after_put(trials: int = 200) -> int:
 # ---------------------------------------------------------------- two writers on one pipe end
 
 
-def write_tagged(connection: Any, tag: bytes, count: int, size: int, go: Any) -> None:
-    """Wait for ``go``, then send ``count`` messages of ``size`` bytes, each all ``tag``, through ``connection``."""
+def write_tagged(connection: Any, tag: bytes, count: int, size: int, ready: Any) -> None:
+    """Wait at the ``ready`` barrier for the other writer, then send ``count`` messages of ``size`` bytes, all ``tag``."""
     message = tag * size
     try:
-        if go.wait(30):
-            for _ in range(count):
-                connection.send_bytes(message)
+        ready.wait(30)  # both writers start together, however long each took to start
+        for _ in range(count):
+            connection.send_bytes(message)
     except BrokenPipeError:  # the reader gave up on the garbled stream and closed its end
+        pass
+    except threading.BrokenBarrierError:  # the other writer never arrived: send nothing
         pass
     connection.close()
 
@@ -231,12 +233,11 @@ def two_writers_one_end(count: int = 200, size: int = 200_000, timeout: float = 
     require_int("size", size, minimum=1)
     require_number("timeout", timeout, minimum=0, strict=True)
     receiver, sender = multiprocessing.Pipe(duplex=False)
-    go = multiprocessing.Event()
-    writers = [multiprocessing.Process(target=write_tagged, args=(sender, tag, count, size, go)) for tag in (b"A", b"B")]
+    ready = multiprocessing.Barrier(2)
+    writers = [multiprocessing.Process(target=write_tagged, args=(sender, tag, count, size, ready)) for tag in (b"A", b"B")]
     for writer in writers:
         writer.start()
     sender.close()  # only the writers hold the sending end now: when both end, the reader sees EOF
-    go.set()
     box: list[SharedEndReport] = []
     reader = threading.Thread(target=lambda: box.append(read_tagged(receiver, (b"A", b"B"), size, 2 * count)), daemon=True)
     reader.start()

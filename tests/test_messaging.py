@@ -119,15 +119,15 @@ def test_join_with_timeout_reports_both_outcomes():
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_reply_after_waits_for_go(method):
+def test_reply_after_waits_at_the_barrier(method):
     context = multiprocessing.get_context(method)
     receiving, sending = context.Pipe(duplex=False)
-    go = context.Event()
-    child = context.Process(target=reply_after, args=(sending, 0.0, "hi", go))
+    ready = context.Barrier(2)
+    child = context.Process(target=reply_after, args=(sending, 0.0, "hi", ready))
     child.start()
     sending.close()
-    assert not receiving.poll(0.3)  # nothing before go
-    go.set()
+    assert not receiving.poll(0.3)  # nothing before the other party reaches the barrier
+    ready.wait(30)
     assert receiving.poll(30) and receiving.recv() == "hi"
     child.join(30)
 
