@@ -116,14 +116,15 @@ class StartMethodNotebook(IPyNbFile):
         described = [f"pid {p.pid}: {' '.join(_cmdline(p))[:120]}" for p in alive]
         for process in alive:
             process.kill()
-        entries = _shm_entries()
-        deadline = time.monotonic() + 10  # the resource tracker cleans up just after the kernel exits
-        while entries - self.shm_before and time.monotonic() < deadline:
+        # The resource tracker cleans up just after the kernel exits: give it a moment. Entries that some
+        # other process still uses (another notebook running beside this one) are not this kernel's.
+        left = _orphans(_shm_entries() - self.shm_before)
+        deadline = time.monotonic() + 10
+        while left and time.monotonic() < deadline:
             time.sleep(0.2)
-            entries = _shm_entries()
+            left = _orphans(_shm_entries() - self.shm_before)
         assert not alive, f"processes outlived the kernel (killed now): {described}"
-        left = sorted(entries - self.shm_before)
-        assert not left, f"left in {SHM} after the kernel exited: {left}"
+        assert not left, f"left in {SHM} after the kernel exited, used by no process: {sorted(left)}"
 
     def collect(self):
         cells = list(super().collect())
@@ -154,8 +155,12 @@ class LeftoverCheck(pytest.Item):
             time.sleep(0.2)
         described = [f"pid {p.pid}: {' '.join(_cmdline(p))[:120]}" for p in leftovers]
         assert not leftovers, f"child processes still alive after the notebook finished: {described}"
-        segments = sorted(n for n in _shm_entries() - notebook.shm_before if n.startswith(SHARED_MEMORY_PREFIXES))
-        assert not segments, f"shared-memory segments left in {SHM}: {segments} (the notebook must unlink() them)"
+        tree = {kernel.pid, *(p.pid for p in kernel.children(recursive=True))}
+        segments = _segments_of(tree, notebook.shm_before)
+        while segments and time.monotonic() < deadline:
+            time.sleep(0.2)
+            segments = _segments_of(tree, notebook.shm_before)
+        assert not segments, f"shared-memory segments left in {SHM}: {sorted(segments)} (the notebook must unlink() them)"
 
     def reportinfo(self):
         return self.path, None, f"{self.parent.name}: no leftover processes or shared memory"
@@ -164,6 +169,53 @@ class LeftoverCheck(pytest.Item):
 def _shm_entries() -> set[str]:
     """Names in /dev/shm (empty where there is no such folder, e.g. macOS and Windows)."""
     return set(os.listdir(SHM)) if SHM.is_dir() else set()
+
+
+def _shm_users() -> dict[str, set[int]]:
+    """For each /dev/shm name, the pids that map it or hold it open (processes we may not inspect are skipped).
+
+    Matched by inode, not path: glibc creates a semaphore under a temporary name, maps it, then renames
+    it, so /proc/PID/maps shows the temporary name ("(deleted)") for a semaphore that is alive and well.
+    """
+    inodes: dict[int, set[int]] = {}
+    prefix = f"{SHM}/"
+    for pid in (int(d) for d in os.listdir("/proc") if d.isdigit()) if Path("/proc").is_dir() else []:
+        try:
+            with open(f"/proc/{pid}/maps", encoding="utf-8", errors="replace") as maps:
+                for line in maps:
+                    fields = line.split(None, 5)
+                    if len(fields) == 6 and fields[5].startswith(prefix):
+                        inodes.setdefault(int(fields[4]), set()).add(pid)
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                if target.startswith(prefix):
+                    inodes.setdefault(os.stat(f"/proc/{pid}/fd/{fd}").st_ino, set()).add(pid)
+        except OSError:  # the process ended, or is not ours to inspect
+            pass
+    users: dict[str, set[int]] = {}
+    for name in _shm_entries():
+        try:
+            users[name] = inodes.get(os.stat(SHM / name).st_ino, set())
+        except OSError:  # removed meanwhile
+            pass
+    return users
+
+
+def _orphans(names: set[str]) -> set[str]:
+    """The names no process uses: left behind, not merely in use by another notebook's kernel."""
+    if not names:
+        return set()
+    users = _shm_users()
+    return {name for name in names if not users.get(name)}
+
+
+def _segments_of(tree: set[int], before: set[str]) -> set[str]:
+    """New SharedMemory segments that this kernel's processes still use, or that nobody uses any more."""
+    names = {n for n in _shm_entries() - before if n.startswith(SHARED_MEMORY_PREFIXES)}
+    if not names:
+        return set()
+    users = _shm_users()
+    return {n for n in names if not users.get(n) or users[n] & tree}
 
 
 def _cmdline(process: psutil.Process) -> list[str]:

@@ -119,3 +119,33 @@ def test_unknown_start_method_is_a_usage_error(project):
     result = run_pytest(project, "--start-methods=threads", "notebooks")
     assert result.returncode == 4
     assert "available here" in result.stderr
+
+
+def test_a_closed_but_not_unlinked_segment_fails(project):
+    creates = (
+        "from multiprocessing import shared_memory\n"
+        "segment = shared_memory.SharedMemory(create=True, size=64)\nsegment.close()  # no unlink()"
+    )
+    write_notebook(project / "notebooks" / "orphan.ipynb", [(creates, "")])
+    result = run_pytest(project, "--start-methods=spawn", "--one-cpu-method=", "--no-rerun", "notebooks")
+    assert result.returncode == 1
+    assert "shared-memory segments left in /dev/shm: ['psm_" in result.stdout
+
+
+@pytest.mark.skipif(not Path("/dev/shm").is_dir(), reason="needs /dev/shm")
+def test_segments_in_use_by_other_processes_are_not_blamed_on_a_notebook():
+    # Notebooks may run side by side (pytest -n 2): a segment another process still uses is not this kernel's.
+    import conftest
+    from multiprocessing import shared_memory
+
+    segment = shared_memory.SharedMemory(create=True, size=64)
+    try:
+        assert segment.name in conftest._segments_of({os.getpid()}, set())  # ours: in use by this process
+        assert segment.name not in conftest._segments_of({-1}, set())  # someone else's, in use
+        assert not conftest._orphans({segment.name})
+        segment.close()
+        assert segment.name in conftest._orphans({segment.name})  # closed, not unlinked: used by nobody
+        assert segment.name in conftest._segments_of({-1}, set())
+    finally:
+        segment.close()
+        segment.unlink()
