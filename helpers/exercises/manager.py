@@ -1,0 +1,90 @@
+"""Checks for the exercises of notebook 05 (Manager)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from helpers.exercises import Feedback, is_number, mapping_problem, unanswered
+from helpers.managers import expected_features
+
+FRUITS = ["apple", "banana", "cherry", "damson", "elder", "fig"]
+FAN_IN_TASKS = list(range(60))
+
+
+def check_nested(fruits: object) -> Feedback:
+    """Exercise 1: every fruit appended by the workers survived in the shared dict's list."""
+    if fruits is Ellipsis:
+        return unanswered("store a manager.list() under 'fruits' (not a plain list), then read it back with list(...)")
+    if not isinstance(fruits, list):
+        return Feedback(False, f"Expected a plain list (convert the proxy with list(...)), got {type(fruits).__name__}.")
+    if not fruits:
+        return Feedback(False, "The list is empty: each append went to a copy of the list, not to the one in the dict. "
+                        "Store a manager.list() in the dict instead of [].")
+    if sorted(fruits) != sorted(FRUITS):
+        missing = sorted(set(FRUITS) - set(fruits))
+        return Feedback(False, f"Expected each of {len(FRUITS)} fruits once, got {sorted(fruits)}; missing {missing}.")
+    return Feedback(True, "All six appends reached the server: the dict holds a list proxy, and each append is one operation on it.")
+
+
+ROUND_TRIPS = {
+    "d['k'] = 1": 1,
+    "x = d['k']": 1,
+    "d['k'] += 1": 2,
+    "d['k'].append(3)  (d['k'] holds a plain list)": 1,
+    "len(d) + len(d)": 2,
+}
+_TRIP_HINTS = {
+    "d['k'] += 1": "+= on a proxy item is a __getitem__, then a __setitem__: two calls, and another process can act in between.",
+    "d['k'].append(3)  (d['k'] holds a plain list)": "d['k'] is one call that returns a copy; .append then runs locally on that copy, with no trip at all.",
+    "len(d) + len(d)": "each len() is its own call to the server.",
+}
+
+
+def check_round_trips(answers: object) -> Feedback:
+    """Exercise 2: how many calls to the manager's server each statement makes."""
+    if answers is Ellipsis:
+        return unanswered("a dict mapping each statement to a number of round trips to the server")
+    problem = mapping_problem(answers, ROUND_TRIPS, "ROUND_TRIPS")
+    if problem:
+        return problem
+    assert isinstance(answers, Mapping)
+    if not all(is_number(v) for v in answers.values()):
+        return Feedback(False, "Give each answer as a whole number of round trips.")
+    wrong = [s for s in ROUND_TRIPS if answers[s] != ROUND_TRIPS[s]]
+    if not wrong:
+        return Feedback(True, "Every proxy method call is one round trip; anything done to a returned copy is local and lost.")
+    first = wrong[0]
+    hint = _TRIP_HINTS.get(first, "one item access or assignment on a proxy is one call.")
+    return Feedback(False, f"{len(wrong)} wrong. {first}: {hint}")
+
+
+def check_fan_in(results: object) -> Feedback:
+    """Exercise 3: the features of FAN_IN_TASKS, computed in a pool and merged in the parent."""
+    if results is Ellipsis:
+        return unanswered("results = dict(pool.imap_unordered(keyed_feature, FAN_IN_TASKS))")
+    if not isinstance(results, Mapping):
+        return Feedback(False, f"Expected a dict {{task id: feature}}, got {type(results).__name__}.")
+    expected = expected_features(FAN_IN_TASKS)
+    missing = sorted(set(expected) - set(results))
+    if missing:
+        return Feedback(False, f"{len(missing)} of {len(expected)} task ids missing, starting with {missing[:5]}.")
+    extra = sorted(set(results) - set(expected))
+    if extra:
+        return Feedback(False, f"Unexpected keys {extra[:5]}: use exactly the ids in FAN_IN_TASKS.")
+    wrong = [t for t in expected if results[t] != expected[t]]
+    if wrong:
+        return Feedback(False, f"Wrong values for tasks {wrong[:5]}: store feature(task_id) under each task id.")
+    return Feedback(True, f"{len(expected)} results, merged in the parent: no manager, no lock, nothing lost.")
+
+
+def check_authkey(outcome: object) -> Feedback:
+    """Exercise 4: a client in another process put an item on the remote queue with the right authkey."""
+    if outcome is Ellipsis:
+        return unanswered("run_in_child(remote_put, server.address, AUTHKEY, 'hello', method=...).result()")
+    if not isinstance(outcome, str):
+        return Feedback(False, f"Expected the string remote_put returned, got {type(outcome).__name__}.")
+    if outcome.startswith("AuthenticationError"):
+        return Feedback(False, "The server refused the client: pass the same authkey the server was started with (bytes).")
+    if not outcome.startswith("put "):
+        return Feedback(False, f"Unexpected outcome {outcome!r}.")
+    return Feedback(True, f"The client {outcome[:3]} its item on the server's queue: same authkey, same address, one connection.")
