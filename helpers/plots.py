@@ -136,7 +136,7 @@ def _draw_timeline(ax: Any, records: Sequence[TaskRecord], name: str, names: Map
     for r in records:
         row = row_of[(r.pid, r.thread)]
         ax.barh(row, r.end - r.start, left=r.start - t0, height=0.7, color=colours[r.task_id % 10], edgecolor="white")
-        if len(records) <= 40:
+        if len(records) <= 40 and len(workers) <= MAX_LABELLED_ROWS:  # room for a label on each bar
             ax.text(r.start - t0 + (r.end - r.start) / 2, row, str(r.task_id), ha="center", va="center", fontsize=12, color="white")
     processes = len({pid for pid, _ in workers})
     kind = "thread" if processes == 1 and len(workers) > 1 else "process"

@@ -1,0 +1,71 @@
+"""Checks for the exercises of notebook 06 (parallel writes to a database)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from helpers.company_data import Company
+from helpers.database import MissingTableError, parse_url, verify
+from helpers.exercises import Feedback, is_number, mapping_problem, unanswered
+
+RACE_COMPANIES = 150
+RACE_WRITERS = 3
+
+
+def check_table(url: str, companies: Sequence[Company]) -> Feedback:
+    """Exercise 1: the table holds every company, with the right features."""
+    try:
+        result = verify(url, list(companies))
+    except MissingTableError:
+        return Feedback(False, "There is no table: run create_table(DATABASE, drop=True) first.")
+    if result.ok:
+        return Feedback(True, f"{result}: each worker used its own connection, opened once by the initializer.")
+    if result.present == 0:
+        return Feedback(False, "The table is empty: create the Pool with initializer=open_worker_connection, "
+                        "initargs=(DATABASE,), then pool.map(save_chunk, chunks(companies, 100)).")
+    if result.wrong:
+        return Feedback(False, f"{len(result.wrong)} rows hold wrong values, for example {result.wrong[0]!r}: write them with save_chunk.")
+    return Feedback(False, f"Only {result.present:,} of {result.expected:,} companies are in the table: map save_chunk over all the chunks.")
+
+
+def check_busy_timeout(url: str, companies: Sequence[Company], timeout: object) -> Feedback:
+    """Exercise 2: a busy timeout with which four racing writers all succeed (measured now)."""
+    from helpers.db_writes import lock_race
+
+    if timeout is Ellipsis:
+        return unanswered("a number of seconds to wait for the write lock; 0 means do not wait at all")
+    if not is_number(timeout) or timeout < 0:
+        return Feedback(False, f"The timeout is a number of seconds ≥ 0, got {timeout!r}.")
+    if parse_url(url).engine != "sqlite":
+        return Feedback(False, "This exercise is about SQLite's single writer; run it without COURSE_DATABASE_URL.")
+    if timeout == 0:
+        return Feedback(False, "timeout=0 means fail at once when another writer holds the lock: section 5 showed every transaction that met the lock failing.")
+    race = lock_race(url, list(companies[:RACE_COMPANIES]), writers=RACE_WRITERS, timeout=float(timeout))
+    if race.locked:
+        return Feedback(False, f"With timeout={timeout}, {race.locked} of {race.attempted} transactions still failed "
+                        f"({race.error}): wait longer.")
+    return Feedback(True, f"With timeout={timeout} all {race.attempted} transactions succeeded: each writer waited its turn.")
+
+
+TRANSACTIONS = {"source": 2_000, "pool": 40, "writer": 10}
+_TRANSACTION_HINTS = {
+    "source": "every process upserts one company and commits: one transaction per company.",
+    "pool": "each task upserts one chunk of 50 companies in one transaction: 2,000 / 50.",
+    "writer": "the writer commits every 200 rows: 2,000 / 200.",
+}
+
+
+def check_transactions(answers: object) -> Feedback:
+    """Exercise 3: transactions each design makes for 2,000 companies."""
+    if answers is Ellipsis:
+        return unanswered("a dict {'source': ..., 'pool': ..., 'writer': ...} of numbers of commits")
+    problem = mapping_problem(answers, TRANSACTIONS, "the dict {'source': ..., 'pool': ..., 'writer': ...}")
+    if problem:
+        return problem
+    assert isinstance(answers, Mapping)
+    if not all(is_number(v) for v in answers.values()):
+        return Feedback(False, "Give each answer as a whole number of transactions.")
+    wrong = [k for k in TRANSACTIONS if answers[k] != TRANSACTIONS[k]]
+    if wrong:
+        return Feedback(False, f"{wrong[0]}: {answers[wrong[0]]} is not right; {_TRANSACTION_HINTS[wrong[0]]}")
+    return Feedback(True, "2,000 vs 40 vs 10 commits: batching rows into transactions is much of the designs' speed-up.")

@@ -1,0 +1,54 @@
+"""Notebook 06's exercise checks: right answers pass; each typical mistake gets specific feedback."""
+
+import multiprocessing
+
+import pytest
+
+from helpers.company_data import make_companies
+from helpers.database import create_table, sqlite_url
+from helpers.db_writes import chunks, open_worker_connection, pool_design, save_chunk
+from helpers.exercises.database import TRANSACTIONS, check_busy_timeout, check_table, check_transactions
+
+COMPANIES = make_companies(300)
+
+
+def assert_feedback(feedback, ok, text):
+    assert feedback.ok is ok, feedback
+    assert text in feedback.message, feedback
+
+
+@pytest.fixture
+def url(tmp_path):
+    return sqlite_url(tmp_path / "exercise.db")
+
+
+def test_table(url):
+    assert_feedback(check_table(url, COMPANIES), False, "There is no table")
+    create_table(url)
+    assert_feedback(check_table(url, COMPANIES), False, "The table is empty")
+    with multiprocessing.Pool(2, initializer=open_worker_connection, initargs=(url,)) as pool:
+        pool.map(save_chunk, chunks(COMPANIES[:100], 50))
+    assert_feedback(check_table(url, COMPANIES), False, "Only 100 of 300")
+    pool_design(url, COMPANIES, 2)
+    assert_feedback(check_table(url, COMPANIES), True, "own connection")
+
+
+def test_busy_timeout(url):
+    create_table(url)
+    assert_feedback(check_busy_timeout(url, COMPANIES, ...), False, "Replace the ...")
+    assert_feedback(check_busy_timeout(url, COMPANIES, -1), False, "number of seconds ≥ 0")
+    assert_feedback(check_busy_timeout(url, COMPANIES, 0), False, "fail at once")
+    assert_feedback(check_busy_timeout(url, COMPANIES, 0.01), False, "wait longer")
+    assert_feedback(check_busy_timeout(url, COMPANIES, 5), True, "waited its turn")
+    assert_feedback(check_busy_timeout("postgresql://x@127.0.0.1/y", COMPANIES, 5), False, "SQLite's single writer")
+
+
+@pytest.mark.parametrize("change, ok, text", [
+    ({}, True, "2,000 vs 40 vs 10"),
+    ({"pool": 2_000}, False, "2,000 / 50"),
+    ({"writer": 2_000}, False, "every 200 rows"),
+    ({"source": 100}, False, "one transaction per company"),
+    ({"source": "many"}, False, "whole number"),
+])
+def test_transactions(change, ok, text):
+    assert_feedback(check_transactions({**TRANSACTIONS, **change}), ok, text)
