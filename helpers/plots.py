@@ -81,6 +81,36 @@ def plot_speedup(sweep: SpeedupSweep, title: str | None = None) -> Any:
     return fig
 
 
+def plot_speedup_comparison(sweeps: Mapping[str, SpeedupSweep], title: str) -> Any:
+    """Several engines' measured speedups on one plot, beside the ideal line; each label carries its serial fraction."""
+    import matplotlib.pyplot as plt
+
+    if not isinstance(sweeps, Mapping) or not sweeps:
+        raise ValueError("sweeps must be a non-empty dict of {engine name: result of a speedup sweep}")
+    for name, sweep in sweeps.items():
+        if not isinstance(sweep, SpeedupSweep):
+            raise TypeError(f"sweep {name!r} must be a SpeedupSweep, got {type(sweep).__name__}")
+    counts = sorted({r.workers for sweep in sweeps.values() for r in sweep.rows})
+    top = max(counts)
+    machine = next(iter(sweeps.values())).machine
+    with projector_style():
+        fig, ax = plt.subplots(figsize=(9, 5.5))
+        ax.plot([1, top], [1, top], "--", color="0.5", label="ideal (speedup = workers)")
+        for name, sweep in sweeps.items():
+            fit = "" if sweep.serial_fraction is None else f" (serial fraction {sweep.serial_fraction:.1%})"
+            ax.plot([r.workers for r in sweep.rows], [r.speedup for r in sweep.rows], "o-", markersize=8, label=name + fit)
+        ax.set_xlabel("workers")
+        ax.set_ylabel("speedup over 1 worker (×)")
+        ax.set_xticks(counts)
+        ax.set_ylim(bottom=0)
+        ax.set_title(title)
+        ax.legend(loc="upper left")
+        ax.grid(alpha=0.3)
+        fig.tight_layout(rect=(0, 0.04, 1, 1))
+        stamp(fig, machine)
+    return fig
+
+
 def plot_timelines(
     panels: Mapping[str, Sequence[TaskRecord]], title: str | None = None, names: Mapping[int, str] | None = None
 ) -> Any:

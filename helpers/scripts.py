@@ -44,14 +44,42 @@ def run_script(source: str, timeout: float = 60.0) -> ScriptResult:
         try:
             stdout, stderr = script.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            if os.name == "posix":
-                os.killpg(script.pid, signal.SIGKILL)
-            else:
-                script.kill()
+            _stop(script)
             script.communicate()
             raise TimeoutError(f"the script was still running after {timeout} s and was stopped") from None
         done = subprocess.CompletedProcess(script.args, script.returncode, stdout, stderr)
         return ScriptResult(done.returncode, done.stdout, done.stderr, time.perf_counter() - start)
+
+
+def _stop(script: subprocess.Popen) -> None:
+    """Kill a script and every process it started, but let multiprocessing's resource tracker finish first.
+
+    The tracker removes the semaphores and shared memory its processes leave behind, once every one
+    of them has ended; killed with the rest, it would leave them in /dev/shm for good.
+    """
+    import psutil
+
+    try:
+        family = [psutil.Process(script.pid), *psutil.Process(script.pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        family = []
+    trackers = []
+    for process in family:
+        try:
+            if "resource_tracker" in " ".join(process.cmdline()):
+                trackers.append(process)
+            else:
+                process.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(trackers, timeout=10)  # it exits by itself once the others are gone
+    if os.name == "posix":
+        try:
+            os.killpg(script.pid, signal.SIGKILL)  # anything still left in the script's session
+        except ProcessLookupError:
+            pass
+    else:
+        script.kill()
 
 
 def error_lines(stderr: str) -> str:

@@ -139,3 +139,15 @@ def test_series_panels_share_sizes_with_custom_tick_labels():
         plot_series_panels([({"x": ([0, 1], [1.0, 2.0])}, "y", "t")], "x", logx=True)
     with pytest.raises(ValueError, match="non-empty list"):
         plot_series_panels([], "x")
+
+
+def test_speedup_comparison_draws_each_engine_and_the_ideal():
+    from helpers.plots import plot_speedup_comparison
+
+    fig = plot_speedup_comparison({"Pool": _sweep(), "Dask": _sweep(None)}, "engines")
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels == ["ideal (speedup = workers)", "Pool (serial fraction 5.0%)", "Dask"] and _stamped(fig)
+    with pytest.raises(ValueError, match="non-empty dict"):
+        plot_speedup_comparison({}, "t")
+    with pytest.raises(TypeError, match="must be a SpeedupSweep"):
+        plot_speedup_comparison({"x": [1, 2]}, "t")

@@ -59,3 +59,24 @@ def test_warning_lines_drop_the_path_and_the_source_line():
     )
     assert warning_lines(stderr) == "UserWarning: resource_tracker: There appear to be 1 leaked\nDeprecationWarning: old"
     assert warning_lines("Traceback (most recent call last):\nValueError: no\n") == ""
+
+
+def test_a_stopped_script_leaves_no_semaphore_behind(tmp_path):
+    import os
+
+    import pytest
+
+    from helpers.scripts import run_script
+
+    shm = "/dev/shm"
+    if not os.path.isdir(shm):
+        pytest.skip("needs /dev/shm")
+    before = set(os.listdir(shm))
+    hangs = """
+import multiprocessing, time
+lock = multiprocessing.get_context("spawn").Lock()  # a named semaphore, registered with the resource tracker
+time.sleep(60)
+"""
+    with pytest.raises(TimeoutError, match="was stopped"):
+        run_script(hangs, timeout=2)
+    assert not {n for n in set(os.listdir(shm)) - before if n.startswith("sem.mp-")}

@@ -1,0 +1,190 @@
+"""The same tasks on three engines: multiprocessing.Pool, concurrent.futures.ProcessPoolExecutor, and Dask distributed.
+
+Dask runs on a LocalCluster of worker processes started here, or on a real cluster when the
+environment variable DASK_SCHEDULER_ADDRESS names its scheduler (for example tcp://10.0.0.5:8786).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import statistics
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Any
+
+from helpers.machine import fingerprint
+from helpers.measure import SpeedupSweep, SweepRow, fit_amdahl
+from helpers.tasks import io_wait, noop
+from helpers.validation import require_int, require_number, require_portable_worker, require_tasks, require_worker_counts
+
+ENGINES = ("Pool", "ProcessPoolExecutor", "Dask")
+SCHEDULER_VARIABLE = "DASK_SCHEDULER_ADDRESS"
+
+
+def require_engine(engine: Any) -> str:
+    """Return ``engine`` if it is one of ENGINES."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {list(ENGINES)}, got {engine!r}")
+    return engine
+
+
+@contextmanager
+def dask_client(workers: int) -> Iterator[Any]:
+    """A Dask client: on the cluster named by DASK_SCHEDULER_ADDRESS, or on a LocalCluster of ``workers`` processes.
+
+    Each local worker is a process with one thread, like one Pool worker; the dashboard listens on a
+    free port (client.dashboard_link). The local cluster (and its processes) is closed when the with
+    block ends; a remote cluster is only disconnected from.
+    """
+    from dask.distributed import Client, LocalCluster
+
+    require_int("workers", workers, minimum=1)
+    address = os.environ.get(SCHEDULER_VARIABLE)
+    if address:
+        with Client(address, timeout="30s") as client:
+            yield client
+        return
+    cluster = LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True,
+        host="127.0.0.1", dashboard_address="127.0.0.1:0",  # any free port: clusters may run side by side
+        silence_logs=logging.ERROR,  # warnings about a busy machine would clutter a notebook's outputs
+    )
+    try:
+        with Client(cluster) as client:
+            yield client
+    finally:
+        cluster.close()
+
+
+@contextmanager
+def warm_engine(engine: str, workers: int, client: Any = None) -> Iterator[Any]:
+    """A started pool, executor or Dask client with ``workers`` workers, each already running (start-up not timed)."""
+    require_engine(engine)
+    require_int("workers", workers, minimum=1)
+    if engine == "Pool":
+        with multiprocessing.Pool(workers) as pool:
+            pool.map(noop, range(workers))
+            yield pool
+    elif engine == "ProcessPoolExecutor":
+        with ProcessPoolExecutor(max_workers=workers) as executor:
+            # The executor starts workers on demand: tasks that wait make it start all of them.
+            list(executor.map(io_wait, [0.05] * workers))
+            yield executor
+    elif client is not None:
+        yield client
+    else:
+        with dask_client(workers) as started:
+            yield started
+
+
+def run(engine: str, runner: Any, worker: Callable[[Any], Any], tasks: Sequence[Any], *, chunksize: int = 1, timeout: float = 300.0) -> list[Any]:
+    """Map ``worker`` over ``tasks`` on a warm engine (from warm_engine); results in task order."""
+    require_engine(engine)
+    require_int("chunksize", chunksize, minimum=1)
+    require_number("timeout", timeout, minimum=0, strict=True)
+    if engine == "Pool":
+        return runner.map_async(worker, tasks, chunksize=chunksize).get(timeout)
+    if engine == "ProcessPoolExecutor":
+        return list(runner.map(worker, tasks, chunksize=chunksize, timeout=timeout))
+    from dask.distributed import wait
+
+    # pure=False: Dask would otherwise reuse the results of identical earlier calls instead of running them.
+    futures = runner.map(worker, tasks, pure=False)
+    wait(futures, timeout=timeout)  # raises TimeoutError rather than waiting for ever
+    return runner.gather(futures)
+
+
+def time_on(engine: str, runner: Any, worker: Callable[[Any], Any], tasks: Sequence[Any], *, repeats: int = 3, chunksize: int = 1) -> float:
+    """Median seconds to run every task once on a warm engine."""
+    require_int("repeats", repeats, minimum=1)
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run(engine, runner, worker, tasks, chunksize=chunksize)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def engine_sweep(engine: str, worker: Callable[[Any], Any], tasks: Sequence[Any], workers: Sequence[int], *, repeats: int = 3) -> SpeedupSweep:
+    """speedup_sweep (notebook 02) on any engine: warm engines of each size, median time, Amdahl fit."""
+    require_engine(engine)
+    require_portable_worker(worker)
+    task_list = require_tasks(tasks)
+    counts = sorted(set(require_worker_counts(workers)) | {1})
+    seconds = {}
+    for count in counts:
+        with warm_engine(engine, count) as runner:
+            seconds[count] = time_on(engine, runner, worker, task_list, repeats=repeats)
+    baseline = seconds[1]
+    machine = fingerprint()
+    rows = tuple(SweepRow(n, seconds[n], baseline / seconds[n], baseline / seconds[n] / n) for n in counts)
+    fit_counts = [n for n in counts if n <= machine.usable_cpus]
+    return SpeedupSweep(
+        rows=rows, serial_fraction=fit_amdahl(fit_counts, [seconds[n] for n in fit_counts]), machine=machine,
+        task_count=len(task_list), worker_name=getattr(worker, "__qualname__", repr(worker)), fit_limit=max(fit_counts),
+    )
+
+
+def overhead_per_task(engine: str, runner: Any, tasks: int = 500, chunksize: int = 1) -> float:
+    """Seconds per do-nothing task on a warm engine: what the engine itself costs per task."""
+    require_int("tasks", tasks, minimum=1)
+    return time_on(engine, runner, noop, list(range(tasks)), repeats=3, chunksize=chunksize) / tasks
+
+
+def slice_sum(array: Any, start: int, stop: int) -> float:
+    """Sum of array[start:stop]: a task that needs a large input it should not receive again and again."""
+    return float(array[start:stop].sum())
+
+
+TASK_LIMIT_SCRIPT = """
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from helpers.pool import worker_pid
+
+if __name__ == "__main__":
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=2, max_tasks_per_child={limit}, mp_context=context) as executor:
+        pids = list(executor.map(worker_pid, range(8)))
+    print(len(set(pids)))
+"""
+
+
+def task_limit_finishes(limit: int, timeout: float = 5.0) -> bool:
+    """Run 8 tasks on ProcessPoolExecutor(2, max_tasks_per_child=limit) in a separate script; False if it hung.
+
+    A hung script is stopped after ``timeout`` seconds together with its worker processes (its own
+    process group), so nothing is left behind. CPython bug gh-115634 makes limits above 1 hang on
+    Python 3.11 to 3.13 before their 2026 patch releases.
+    """
+    from helpers.scripts import run_script
+
+    require_int("limit", limit, minimum=1)
+    try:
+        result = run_script(TASK_LIMIT_SCRIPT.format(limit=limit), timeout=timeout)
+    except TimeoutError:
+        return False
+    if result.returncode != 0:
+        raise RuntimeError(f"the executor script failed: {result.stderr.strip().splitlines()[-1:]}")
+    return True
+
+
+def short_cpu_task(task_id: int) -> Any:
+    """A CPU-bound task of a few tens of milliseconds (traced_cpu with 400,000 iterations), for the engine sweeps."""
+    from helpers.tasks import traced_cpu
+
+    return traced_cpu(task_id, 400_000)
+
+
+def quiet_task_errors() -> None:
+    """Run on every Dask worker with client.run(): stop it logging each failed task to its stderr.
+
+    The client receives the error anyway (future.result() raises it); the workers' log lines, with
+    their timestamps and paths, would only clutter a notebook.
+    """
+    import logging
+
+    logging.getLogger("distributed.worker").setLevel(logging.CRITICAL)

@@ -1,0 +1,82 @@
+"""Checks for the exercises of notebook 08 (beyond one machine)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from helpers.exercises import Feedback, is_number, mapping_problem, unanswered
+from helpers.tasks import TaskRecord
+
+COMPLETED_TASKS = 8
+
+
+def check_completed(records: object) -> Feedback:
+    """Exercise 1: {task_id: TaskRecord} for tasks 0..7, collected with submit and as_completed."""
+    if records is Ellipsis:
+        return unanswered("futures = {executor.submit(traced_cpu, i): i for i in range(8)}, then loop over as_completed(futures, timeout=...)")
+    if not isinstance(records, Mapping):
+        return Feedback(False, f"Expected a dict {{task id: TaskRecord}}, got {type(records).__name__}.")
+    if any(hasattr(v, "result") for v in records.values()):
+        return Feedback(False, "The dict holds futures: store future.result(), the TaskRecord, under each task id.")
+    missing = sorted(set(range(COMPLETED_TASKS)) - set(records))
+    if missing:
+        return Feedback(False, f"No record for tasks {missing}: submit all {COMPLETED_TASKS} and wait for each.")
+    if not all(isinstance(records[i], TaskRecord) and records[i].task_id == i for i in range(COMPLETED_TASKS)):
+        return Feedback(False, "Each key must hold the TaskRecord of that task (record.task_id == key).")
+    return Feedback(True, f"{COMPLETED_TASKS} records, each filed under its task as soon as it completed.")
+
+
+def check_scatter(total: object, scattered: object, expected: float) -> Feedback:
+    """Exercise 2: the array scattered once (a Dask Future), and the sum of its slices computed from that future."""
+    if total is Ellipsis or scattered is Ellipsis:
+        return unanswered("big = client.scatter(values, broadcast=True); then client.submit(slice_sum, big, start, stop) per slice")
+    if type(scattered).__name__ != "Future":
+        return Feedback(False, f"`scattered` is a {type(scattered).__name__}, not the Future that client.scatter returns: "
+                        "tasks given the array itself carry it along each time.")
+    if not is_number(total):
+        return Feedback(False, f"Expected the total as a number, got {type(total).__name__}.")
+    if abs(total - expected) > 1e-6 * max(1.0, abs(expected)):
+        return Feedback(False, f"The total {total:,.3f} is not the sum of the whole array: cover every slice exactly once.")
+    return Feedback(True, "The array travelled to the workers once; every task received only a reference to it.")
+
+
+WHICH_ENGINE = {
+    "map one function over 10,000 small inputs on your laptop, in input order": "Pool",
+    "submit tasks one by one, handle each result as it completes, and switch to threads by changing one line": "ProcessPoolExecutor",
+    "spread 2,000 one-minute simulations over 10 machines, and watch progress on a dashboard": "Dask",
+    "run 1,000,000 tasks of 50 microseconds each": "Pool",
+}
+_ENGINE_HINTS = {
+    "map one function over 10,000 small inputs on your laptop, in input order": "one machine, a plain map, small inputs that want chunks.",
+    "submit tasks one by one, handle each result as it completes, and switch to threads by changing one line": "futures, as_completed, and a ThreadPoolExecutor twin.",
+    "spread 2,000 one-minute simulations over 10 machines, and watch progress on a dashboard": "more than one machine.",
+    "run 1,000,000 tasks of 50 microseconds each": "per-task overhead decides: compare what each engine costs per task (section 3), and chunk them.",
+}
+
+
+def check_which_engine(answers: object) -> Feedback:
+    """Exercise 3: Pool, ProcessPoolExecutor or Dask for each job in WHICH_ENGINE."""
+    if answers is Ellipsis:
+        return unanswered("a dict mapping each job to 'Pool', 'ProcessPoolExecutor' or 'Dask'")
+    problem = mapping_problem(answers, WHICH_ENGINE, "WHICH_ENGINE")
+    if problem:
+        return problem
+    assert isinstance(answers, Mapping)
+    wrong = [job for job in WHICH_ENGINE if answers[job] != WHICH_ENGINE[job]]
+    if not wrong:
+        return Feedback(True, "Pool for plain maps and tiny chunked tasks, the executor for futures, Dask beyond one machine.")
+    return Feedback(False, f"{len(wrong)} wrong. For {wrong[0]!r}: {_ENGINE_HINTS[wrong[0]]}")
+
+
+def check_granularity(seconds: object, overhead: float) -> Feedback:
+    """Exercise 4: the shortest task for which an engine's per-task cost ``overhead`` stays at or under 1 %."""
+    if seconds is Ellipsis:
+        return unanswered("if the engine costs c seconds per task, a task of t seconds loses c / (t + c) to it")
+    if not is_number(seconds) or seconds <= 0:
+        return Feedback(False, f"Give a task duration in seconds (> 0), got {seconds!r}.")
+    share = overhead / (seconds + overhead)
+    if share > 0.0101:
+        return Feedback(False, f"A task of {seconds:g} s would lose {share:.1%} of its time to the engine; make it longer.")
+    if seconds > 200 * overhead:
+        return Feedback(False, f"{seconds:g} s works, but shorter tasks would too: find about the shortest (99 × the cost per task).")
+    return Feedback(True, "About 100 × the per-task cost: then the engine's own work stays near 1 % of the total.")

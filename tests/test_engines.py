@@ -1,0 +1,70 @@
+"""helpers.engines: the same tasks on Pool, ProcessPoolExecutor and Dask; sweeps, overheads, the task-limit hang."""
+
+import multiprocessing
+
+import numpy as np
+import pytest
+
+from helpers.engines import (
+    ENGINES,
+    dask_client,
+    engine_sweep,
+    overhead_per_task,
+    quiet_task_errors,
+    require_engine,
+    run,
+    short_cpu_task,
+    slice_sum,
+    task_limit_finishes,
+    warm_engine,
+)
+from helpers.tasks import TaskRecord, square
+
+
+@pytest.fixture(autouse=True)
+def no_children_left():
+    yield
+    assert multiprocessing.active_children() == [], "an engine left a worker process running"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_every_engine_runs_the_same_tasks_in_order(engine):
+    with warm_engine(engine, 2) as runner:
+        assert run(engine, runner, square, list(range(20)), chunksize=5 if engine != "Dask" else 1) == [x * x for x in range(20)]
+        assert run(engine, runner, square, list(range(20))) == [x * x for x in range(20)]  # again: Dask must not reuse
+        assert overhead_per_task(engine, runner, 20) > 0
+
+
+def test_engine_sweep_returns_a_speedup_sweep():
+    sweep = engine_sweep("ProcessPoolExecutor", short_cpu_task, range(4), [2], repeats=1)
+    assert [r.workers for r in sweep.rows] == [1, 2] and sweep.row(1).speedup == pytest.approx(1)
+    assert sweep.worker_name == "short_cpu_task" and isinstance(short_cpu_task(3), TaskRecord)
+
+
+def test_dask_client_runs_and_closes_a_local_cluster():
+    with dask_client(1) as client:
+        assert client.dashboard_link.startswith("http://127.0.0.1:")
+        client.run(quiet_task_errors)
+        values = np.arange(10.0)
+        big = client.scatter(values, broadcast=True)
+        assert client.submit(slice_sum, big, 2, 5).result(timeout=30) == 9.0
+        with pytest.raises(ValueError, match="fails on purpose"):
+            from helpers.faults import fail
+
+            client.submit(fail, 1).result(timeout=30)
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="engine must be one of"):
+        require_engine("Spark")
+    with pytest.raises(ValueError, match="workers must be ≥ 1"):
+        with warm_engine("Pool", 0):
+            pass
+    with pytest.raises(TypeError, match="lambda"):
+        engine_sweep("Pool", lambda x: x, range(2), [1])
+    with pytest.raises(ValueError, match="limit must be ≥ 1"):
+        task_limit_finishes(0)
+
+
+def test_a_task_limit_of_one_finishes():
+    assert task_limit_finishes(1, timeout=30)
