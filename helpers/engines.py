@@ -19,7 +19,13 @@ from typing import Any
 from helpers.machine import fingerprint
 from helpers.measure import SpeedupSweep, SweepRow, fit_amdahl
 from helpers.tasks import io_wait, noop
-from helpers.validation import require_int, require_number, require_portable_worker, require_tasks, require_worker_counts
+from helpers.validation import (
+    require_int,
+    require_number,
+    require_portable_worker,
+    require_tasks,
+    require_worker_counts,
+)
 
 ENGINES = ("Pool", "ProcessPoolExecutor", "Dask")
 SCHEDULER_VARIABLE = "DASK_SCHEDULER_ADDRESS"

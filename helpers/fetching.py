@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
+from helpers.guards import join_all
 from helpers.tasks import TaskRecord, cpu_burn
 from helpers.validation import require_int, require_number
 
@@ -206,11 +207,8 @@ class SourceFanOut:
                 ]
                 for process in batch:
                     process.start()
-                for process in batch:  # the source joins without a timeout; a hung request would stop everything
-                    process.join(max(0.1, deadline - time.monotonic()))
-                    if process.is_alive():
-                        process.kill()
-                        process.join(5)
+                # The source joins without a timeout: one hung request would stop everything.
+                join_all(batch, max(0.1, deadline - time.monotonic()))
             results = dict(shared.value)
         while len(self.records) < len(results):
             self.records.append(records.get(timeout=10))

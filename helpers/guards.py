@@ -124,3 +124,16 @@ def run_in_child(function: Callable[..., Any], *args: Any, method: str = "spawn"
             capture.seek(0)
             error = _last_error_line(capture.read().decode(errors="replace"))
     return ChildOutcome(method, exitcode, value, error)
+
+
+def join_all(processes: Any, timeout: float) -> list[Any]:
+    """Join every process within one shared deadline of ``timeout`` s; kill the ones still running and return them."""
+    require_number("timeout", timeout, minimum=0, strict=True)
+    deadline = time.monotonic() + timeout
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+    stuck = [p for p in processes if p.is_alive()]
+    for process in stuck:
+        process.kill()
+        process.join(5)
+    return stuck

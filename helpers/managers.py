@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from multiprocessing.managers import BaseManager
 from typing import Any
 
+from helpers.guards import join_all
 from helpers.validation import require_int, require_number
 
 
@@ -150,12 +151,7 @@ def source_fan_in(manager: Any, task_ids: list[int], *, lock: bool = True, batch
         processes = [multiprocessing.Process(target=store_in_value, args=(shared, guard, t)) for t in task_ids[first:first + batch]]
         for process in processes:
             process.start()
-        for process in processes:
-            process.join(max(0.0, deadline - time.monotonic()))
-        stuck = [p for p in processes if p.is_alive()]
-        for process in stuck:
-            process.kill()
-            process.join(5)
+        stuck = join_all(processes, max(0.1, deadline - time.monotonic()))
         if stuck:
             raise TimeoutError(f"{len(stuck)} task processes were still running after {timeout} s")
     return dict(shared.value)

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from helpers.guards import join_all
 from helpers.validation import require_int, require_number
 
 # The source's float: a child writes it into a shared Value('d').
@@ -78,14 +79,8 @@ def count_together(way: str, processes: int = 4, times: int = 20_000, timeout: f
     start = time.perf_counter()
     for worker in workers:
         worker.start()
-    deadline = time.monotonic() + timeout
-    for worker in workers:
-        worker.join(max(0.0, deadline - time.monotonic()))
+    stuck = join_all(workers, timeout)
     seconds = time.perf_counter() - start
-    stuck = [w for w in workers if w.is_alive()]
-    for worker in stuck:
-        worker.kill()
-        worker.join(5)
     if stuck:
         raise TimeoutError(f"{len(stuck)} of {processes} counting processes had not finished after {timeout} s")
     return CounterRun(way, processes, times, counter.value, seconds)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import time
 
+from helpers.guards import join_all
 from helpers.tasks import noop
 from helpers.validation import require_int, require_number, require_start_method
 
@@ -26,14 +27,8 @@ def start_and_join(method: str, count: int = 10, timeout: float = 30.0) -> float
     processes = [context.Process(target=noop) for _ in range(count)]
     for process in processes:
         process.start()
-    deadline = time.monotonic() + timeout
-    for process in processes:
-        process.join(max(0.0, deadline - time.monotonic()))
+    stuck = join_all(processes, timeout)
     elapsed = time.perf_counter() - start
-    stuck = [p for p in processes if p.is_alive()]
-    for process in stuck:
-        process.kill()
-        process.join(5)
     if stuck:
         raise TimeoutError(f"{len(stuck)} of {count} {method} processes had not finished after {timeout} s")
     return elapsed / count

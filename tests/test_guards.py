@@ -82,3 +82,20 @@ def test_helper_processes_do_not_inherit_the_captured_stderr():
     assert tracker_pid is not None
     theirs, ours = os.stat(f"/proc/{tracker_pid}/fd/2"), os.fstat(2)
     assert (theirs.st_dev, theirs.st_ino) == (ours.st_dev, ours.st_ino), "the resource tracker lost our stderr"
+
+
+def test_join_all_kills_what_overstays_one_shared_deadline():
+    import time
+
+    from helpers.guards import join_all
+    from helpers.tasks import io_wait
+
+    quick = multiprocessing.Process(target=io_wait, args=(0,))
+    slow = multiprocessing.Process(target=io_wait, args=(30,))
+    for process in (quick, slow):
+        process.start()
+    start = time.monotonic()
+    assert join_all([quick, slow], timeout=1) == [slow]
+    assert time.monotonic() - start < 15 and quick.exitcode == 0 and slow.exitcode is not None
+    with pytest.raises(ValueError, match="timeout must be > 0"):
+        join_all([], 0)

@@ -135,8 +135,9 @@ def test_a_closed_but_not_unlinked_segment_fails(project):
 @pytest.mark.skipif(not Path("/dev/shm").is_dir(), reason="needs /dev/shm")
 def test_segments_in_use_by_other_processes_are_not_blamed_on_a_notebook():
     # Notebooks may run side by side (pytest -n 2): a segment another process still uses is not this kernel's.
-    import conftest
     from multiprocessing import shared_memory
+
+    import conftest
 
     segment = shared_memory.SharedMemory(create=True, size=64)
     try:

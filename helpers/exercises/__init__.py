@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 
@@ -45,3 +45,38 @@ def mapping_problem(answer: object, expected: Mapping[str, object], name: str) -
         if key not in expected:
             return Feedback(False, f"{key!r} is not one of the keys of {name}; copy the keys from it.")
     return None
+
+
+def check_choices(
+    answers: object,
+    expected: Mapping[str, object],
+    *,
+    name: str,
+    hint: str,
+    success: str,
+    why: Callable[[str, object], str],
+    validate: Callable[[str, object], str | None] | None = None,
+    normalize: Callable[[object], object] = lambda answer: answer,
+) -> Feedback:
+    """The check shared by "pick one answer for each situation" exercises.
+
+    In order: unanswered (``hint``); not a dict with exactly ``expected``'s keys (named ``name``); an
+    answer ``validate`` refuses (its message); then right (``success``) or the number wrong and
+    ``why(first wrong key, its answer)``. ``normalize`` maps each answer before comparing.
+    """
+    if answers is Ellipsis:
+        return unanswered(hint)
+    problem = mapping_problem(answers, expected, name)
+    if problem:
+        return problem
+    assert isinstance(answers, Mapping)
+    given = {key: normalize(answers[key]) for key in expected}
+    if validate is not None:
+        for key in expected:
+            refusal = validate(key, given[key])
+            if refusal:
+                return Feedback(False, refusal)
+    wrong = [key for key in expected if given[key] != expected[key]]
+    if not wrong:
+        return Feedback(True, success)
+    return Feedback(False, f"{len(wrong)} wrong. {why(wrong[0], answers[wrong[0]])}")

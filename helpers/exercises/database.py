@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from helpers.company_data import Company
 from helpers.database import MissingTableError, parse_url, verify
-from helpers.exercises import Feedback, is_number, mapping_problem, unanswered
+from helpers.exercises import Feedback, check_choices, is_number, unanswered
 
 RACE_COMPANIES = 150
 RACE_WRITERS = 3
@@ -57,15 +57,10 @@ _TRANSACTION_HINTS = {
 
 def check_transactions(answers: object) -> Feedback:
     """Exercise 3: transactions each design makes for 2,000 companies."""
-    if answers is Ellipsis:
-        return unanswered("a dict {'source': ..., 'pool': ..., 'writer': ...} of numbers of commits")
-    problem = mapping_problem(answers, TRANSACTIONS, "the dict {'source': ..., 'pool': ..., 'writer': ...}")
-    if problem:
-        return problem
-    assert isinstance(answers, Mapping)
-    if not all(is_number(v) for v in answers.values()):
-        return Feedback(False, "Give each answer as a whole number of transactions.")
-    wrong = [k for k in TRANSACTIONS if answers[k] != TRANSACTIONS[k]]
-    if wrong:
-        return Feedback(False, f"{wrong[0]}: {answers[wrong[0]]} is not right; {_TRANSACTION_HINTS[wrong[0]]}")
-    return Feedback(True, "2,000 vs 40 vs 10 commits: batching rows into transactions is much of the designs' speed-up.")
+    return check_choices(
+        answers, TRANSACTIONS, name="the dict {'source': ..., 'pool': ..., 'writer': ...}",
+        hint="a dict {'source': ..., 'pool': ..., 'writer': ...} of numbers of commits",
+        success="2,000 vs 40 vs 10 commits: batching rows into transactions is much of the designs' speed-up.",
+        why=lambda design, answer: f"{design}: {answer} is not right; {_TRANSACTION_HINTS[design]}",
+        validate=lambda _, answer: None if is_number(answer) else "Give each answer as a whole number of transactions.",
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from helpers.exercises import Feedback, is_number, mapping_problem, unanswered
+from helpers.exercises import Feedback, check_choices, is_number, unanswered
 from helpers.tasks import TaskRecord
 
 COMPLETED_TASKS = 8
@@ -56,16 +56,12 @@ _ENGINE_HINTS = {
 
 def check_which_engine(answers: object) -> Feedback:
     """Exercise 3: Pool, ProcessPoolExecutor or Dask for each job in WHICH_ENGINE."""
-    if answers is Ellipsis:
-        return unanswered("a dict mapping each job to 'Pool', 'ProcessPoolExecutor' or 'Dask'")
-    problem = mapping_problem(answers, WHICH_ENGINE, "WHICH_ENGINE")
-    if problem:
-        return problem
-    assert isinstance(answers, Mapping)
-    wrong = [job for job in WHICH_ENGINE if answers[job] != WHICH_ENGINE[job]]
-    if not wrong:
-        return Feedback(True, "Pool for plain maps and tiny chunked tasks, the executor for futures, Dask beyond one machine.")
-    return Feedback(False, f"{len(wrong)} wrong. For {wrong[0]!r}: {_ENGINE_HINTS[wrong[0]]}")
+    return check_choices(
+        answers, WHICH_ENGINE, name="WHICH_ENGINE",
+        hint="a dict mapping each job to 'Pool', 'ProcessPoolExecutor' or 'Dask'",
+        success="Pool for plain maps and tiny chunked tasks, the executor for futures, Dask beyond one machine.",
+        why=lambda job, _: f"For {job!r}: {_ENGINE_HINTS[job]}",
+    )
 
 
 def check_granularity(seconds: object, overhead: float) -> Feedback:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from helpers.exercises import Feedback, is_number, mapping_problem, unanswered
+from helpers.exercises import Feedback, check_choices, is_number, unanswered
 from helpers.fetching import FetchResult
 
 WHICH_TOOL = {
@@ -25,19 +25,13 @@ TOOLS = ("threads", "asyncio", "processes", "threads then processes")
 
 def check_which_tool(answers: object) -> Feedback:
     """Exercise 1: the right tool for each fan-out in WHICH_TOOL."""
-    if answers is Ellipsis:
-        return unanswered(f"a dict mapping each situation to one of {', '.join(TOOLS)}")
-    problem = mapping_problem(answers, WHICH_TOOL, "WHICH_TOOL")
-    if problem:
-        return problem
-    assert isinstance(answers, Mapping)
-    odd = [a for a in answers.values() if a not in TOOLS]
-    if odd:
-        return Feedback(False, f"{odd[0]!r} is not one of {TOOLS}.")
-    wrong = [s for s in WHICH_TOOL if answers[s] != WHICH_TOOL[s]]
-    if not wrong:
-        return Feedback(True, "Waiting wants threads or asyncio; CPU work wants processes; mixed work wants both, each for its part.")
-    return Feedback(False, f"{len(wrong)} wrong. For {wrong[0]!r}: {_TOOL_HINTS[wrong[0]]}")
+    return check_choices(
+        answers, WHICH_TOOL, name="WHICH_TOOL",
+        hint=f"a dict mapping each situation to one of {', '.join(TOOLS)}",
+        success="Waiting wants threads or asyncio; CPU work wants processes; mixed work wants both, each for its part.",
+        why=lambda situation, _: f"For {situation!r}: {_TOOL_HINTS[situation]}",
+        validate=lambda _, answer: None if answer in TOOLS else f"{answer!r} is not one of {TOOLS}.",
+    )
 
 
 def check_keyed_results(results: object, urls: Mapping[str, str]) -> Feedback:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from helpers.exercises import Feedback, is_number, mapping_problem, unanswered
+from helpers.exercises import Feedback, check_choices, is_number, unanswered
 from helpers.managers import expected_features
 
 FRUITS = ["apple", "banana", "cherry", "damson", "elder", "fig"]
@@ -42,20 +42,13 @@ _TRIP_HINTS = {
 
 def check_round_trips(answers: object) -> Feedback:
     """Exercise 2: how many calls to the manager's server each statement makes."""
-    if answers is Ellipsis:
-        return unanswered("a dict mapping each statement to a number of round trips to the server")
-    problem = mapping_problem(answers, ROUND_TRIPS, "ROUND_TRIPS")
-    if problem:
-        return problem
-    assert isinstance(answers, Mapping)
-    if not all(is_number(v) for v in answers.values()):
-        return Feedback(False, "Give each answer as a whole number of round trips.")
-    wrong = [s for s in ROUND_TRIPS if answers[s] != ROUND_TRIPS[s]]
-    if not wrong:
-        return Feedback(True, "Every proxy method call is one round trip; anything done to a returned copy is local and lost.")
-    first = wrong[0]
-    hint = _TRIP_HINTS.get(first, "one item access or assignment on a proxy is one call.")
-    return Feedback(False, f"{len(wrong)} wrong. {first}: {hint}")
+    return check_choices(
+        answers, ROUND_TRIPS, name="ROUND_TRIPS",
+        hint="a dict mapping each statement to a number of round trips to the server",
+        success="Every proxy method call is one round trip; anything done to a returned copy is local and lost.",
+        why=lambda statement, _: f"{statement}: " + _TRIP_HINTS.get(statement, "one item access or assignment on a proxy is one call."),
+        validate=lambda _, answer: None if is_number(answer) else "Give each answer as a whole number of round trips.",
+    )
 
 
 def check_fan_in(results: object) -> Feedback:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from helpers.exercises import Feedback, mapping_problem, unanswered
+from helpers.exercises import Feedback, check_choices, unanswered
 from helpers.pool import arrival_order, map_throughput
 
 CHUNKSIZE_TASKS = 10_000
@@ -59,16 +59,13 @@ WHICH_CALL = {
 
 def check_which_call(choices: object) -> Feedback:
     """Exercise 3: the Pool method that fits each situation in WHICH_CALL."""
-    if choices is Ellipsis:
-        return unanswered("a dict mapping each situation to one of: apply, apply_async, map, imap_unordered, starmap")
-    problem = mapping_problem(choices, WHICH_CALL, "WHICH_CALL")
-    if problem:
-        return problem
-    wrong = [s for s in WHICH_CALL if str(choices[s]).removeprefix("pool.") != WHICH_CALL[s]]
-    if not wrong:
-        return Feedback(True, "apply blocks; apply_async and the *_async maps return at once; imap streams; starmap unpacks tuples.")
-    first = wrong[0]
-    return Feedback(False, f"{len(wrong)} wrong. For {first!r}, {choices[first]!r} is not the best fit.")
+    return check_choices(
+        choices, WHICH_CALL, name="WHICH_CALL",
+        hint="a dict mapping each situation to one of: apply, apply_async, map, imap_unordered, starmap",
+        success="apply blocks; apply_async and the *_async maps return at once; imap streams; starmap unpacks tuples.",
+        why=lambda situation, answer: f"For {situation!r}, {answer!r} is not the best fit.",
+        normalize=lambda answer: str(answer).removeprefix("pool."),
+    )
 
 
 def check_collected(results: object) -> Feedback:

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from helpers.exercises import Feedback, is_number, mapping_problem, unanswered
+from helpers.exercises import (
+    Feedback,
+    check_choices,
+    is_number,
+    mapping_problem,
+    unanswered,
+)
 from helpers.messaging import chunk
 
 DRAIN_CHUNKS = 3
@@ -99,17 +105,13 @@ _CHANNEL_HINTS = {
 
 def check_channel_choice(choices: object) -> Feedback:
     """Exercise 3: the channel that fits each situation in CHANNEL_CHOICES."""
-    if choices is Ellipsis:
-        return unanswered("a dict mapping each situation to one of: Queue, SimpleQueue, JoinableQueue, Pipe, Pipe.send_bytes")
-    problem = mapping_problem(choices, CHANNEL_CHOICES, "CHANNEL_CHOICES")
-    if problem:
-        return problem
-    assert isinstance(choices, Mapping)
-    wrong = [s for s in CHANNEL_CHOICES if str(choices[s]).removeprefix("multiprocessing.") != CHANNEL_CHOICES[s]]
-    if not wrong:
-        return Feedback(True, "Queue for many writers and timeouts, JoinableQueue to wait for completion, Pipe for two-party speed, send_bytes to skip pickling.")
-    first = wrong[0]
-    return Feedback(False, f"{len(wrong)} wrong. For {first!r}, {choices[first]!r} is not the best fit: {_CHANNEL_HINTS[first]}")
+    return check_choices(
+        choices, CHANNEL_CHOICES, name="CHANNEL_CHOICES",
+        hint="a dict mapping each situation to one of: Queue, SimpleQueue, JoinableQueue, Pipe, Pipe.send_bytes",
+        success="Queue for many writers and timeouts, JoinableQueue to wait for completion, Pipe for two-party speed, send_bytes to skip pickling.",
+        why=lambda situation, answer: f"For {situation!r}, {answer!r} is not the best fit: {_CHANNEL_HINTS[situation]}",
+        normalize=lambda answer: str(answer).removeprefix("multiprocessing."),
+    )
 
 
 PIPELINE = {"stage 1 workers": 2, "stage 2 workers": 3}

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from helpers.exercises import Feedback, mapping_problem, unanswered
+from collections.abc import Sequence
+
+from helpers.exercises import Feedback, check_choices, unanswered
 from helpers.shared_numpy import SharedArray, attach
 
 RACE_PROCESSES = 4
@@ -91,18 +92,12 @@ _CLOSE_HINTS = {
 
 def check_close_or_unlink(answers: object) -> Feedback:
     """Exercise 4: close, unlink, both or neither, in each situation of CLOSE_OR_UNLINK."""
-    if answers is Ellipsis:
-        return unanswered("a dict mapping each situation to 'close', 'unlink', 'close and unlink' or 'neither'")
-    problem = mapping_problem(answers, CLOSE_OR_UNLINK, "CLOSE_OR_UNLINK")
-    if problem:
-        return problem
-    assert isinstance(answers, Mapping)
-    allowed = {"close", "unlink", "close and unlink", "neither"}
-    odd = [a for a in answers.values() if str(a).strip().lower() not in allowed]
-    if odd:
-        return Feedback(False, f"{odd[0]!r} is not one of {sorted(allowed)}.")
-    wrong = [s for s in CLOSE_OR_UNLINK if str(answers[s]).strip().lower() != CLOSE_OR_UNLINK[s]]
-    if not wrong:
-        return Feedback(True, "Every process closes its own view; the owner alone unlinks, once nobody needs the segment.")
-    return Feedback(False, f"{len(wrong)} wrong. For {wrong[0]!r}: {_CLOSE_HINTS[wrong[0]]}")
-
+    allowed = ("close", "close and unlink", "neither", "unlink")
+    return check_choices(
+        answers, CLOSE_OR_UNLINK, name="CLOSE_OR_UNLINK",
+        hint="a dict mapping each situation to 'close', 'unlink', 'close and unlink' or 'neither'",
+        success="Every process closes its own view; the owner alone unlinks, once nobody needs the segment.",
+        why=lambda situation, _: _CLOSE_HINTS[situation],
+        validate=lambda _, answer: None if answer in allowed else f"{answer!r} is not one of {list(allowed)}.",
+        normalize=lambda answer: str(answer).strip().lower(),
+    )
