@@ -48,7 +48,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="spawn" if hasattr(os, "sched_setaffinity") else "",
         help="start method for the extra run on a single CPU ('' to skip it)",
     )
-    group.addoption("--no-rerun", action="store_true", help="skip running each notebook a second time")
+    group.addoption(
+        "--no-rerun", action="store_true",
+        help="skip running each notebook a second time (otherwise done under the first of --start-methods)",
+    )
     group.addoption(
         "--browser-start-methods",
         default="spawn",
@@ -240,7 +243,9 @@ class NotebookUnderEveryMethod(pytest.File):
             name = f"{method}-1cpu" if one_cpu else method
             run = StartMethodNotebook.from_parent(self, path=self.path, name=name, nodeid=f"{self.nodeid}::{name}")
             run.start_method, run.one_cpu = method, one_cpu
-            run.rerun = not one_cpu and not self.config.option.no_rerun
+            # The second run (a learner re-running cells) once, under the first method: it checks the notebook,
+            # not the start method, and running it under every method would cost a quarter of the suite's time.
+            run.rerun = not one_cpu and not self.config.option.no_rerun and method == self.config.course_start_methods[0]
             yield run
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import multiprocessing
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +47,22 @@ def increment_batched(counter: Any, times: int) -> None:
 
 WORKERS = {"no lock": increment, "lock per increment": increment_locked, "local count, one locked add": increment_batched}
 
+# How long a racer waits at the start line for the others before giving up.
+START_LINE_TIMEOUT = 60.0
+
+
+def when_all_ready(start_line: Any, worker: Callable[..., Any], *args: Any) -> None:
+    """Wait at the ``start_line`` Barrier until every racer has started, then run ``worker(*args)``.
+
+    Starting a process can take longer than the work itself (tens of ms under spawn), so without a start
+    line the racers may run one after another and lose nothing, which hides the race rather than fixing it.
+    """
+    try:
+        start_line.wait(START_LINE_TIMEOUT)
+    except threading.BrokenBarrierError:
+        raise RuntimeError(f"the other racers did not reach the start line within {START_LINE_TIMEOUT} s") from None
+    worker(*args)
+
 
 @dataclass(frozen=True)
 class CounterRun:
@@ -75,10 +93,19 @@ def count_together(way: str, processes: int = 4, times: int = 20_000, timeout: f
     require_int("times", times, minimum=1)
     require_number("timeout", timeout, minimum=0, strict=True)
     counter = multiprocessing.Value("i", 0)
-    workers = [multiprocessing.Process(target=WORKERS[way], args=(counter, times)) for _ in range(processes)]
-    start = time.perf_counter()
+    start_line = multiprocessing.Barrier(processes + 1)  # the racers, and this process to start the clock
+    workers = [
+        multiprocessing.Process(target=when_all_ready, args=(start_line, WORKERS[way], counter, times))
+        for _ in range(processes)
+    ]
     for worker in workers:
         worker.start()
+    try:
+        start_line.wait(timeout)
+    except threading.BrokenBarrierError:
+        join_all(workers, 0.1)  # kills them
+        raise TimeoutError(f"the {processes} counting processes had not all started after {timeout} s") from None
+    start = time.perf_counter()  # every racer is running: time the counting, not the start-up
     stuck = join_all(workers, timeout)
     seconds = time.perf_counter() - start
     if stuck:

@@ -72,6 +72,15 @@ def test_each_notebook_is_rerun_in_the_same_kernel(project):
     assert "FAILED notebooks/stateful.ipynb::spawn::Rerun Cell 0" in result.stdout
 
 
+def test_the_rerun_happens_under_the_first_start_method_only(project):
+    write_notebook(project / "notebooks" / "good.ipynb", [("print('hello')", "hello\n")])
+    result = run_pytest(project, "--start-methods=spawn,fork", "--one-cpu-method=", "-rA", "notebooks")
+    assert result.returncode == 0, result.stdout
+    assert "PASSED notebooks/good.ipynb::spawn::Rerun Cell 0" in result.stdout
+    assert "PASSED notebooks/good.ipynb::fork::Cell 0" in result.stdout
+    assert "fork::Rerun" not in result.stdout
+
+
 def test_a_leftover_process_fails_and_is_killed(project):
     starts = (
         "import multiprocessing, time\n"
