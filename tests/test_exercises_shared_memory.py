@@ -36,15 +36,19 @@ def test_counter_passes_with_a_lock():
 
 
 def test_counter_names_the_lost_updates():
-    # As in the notebook's exercise: the racers wait at a start line, so they really overlap on a busy machine.
-    counter = multiprocessing.Value("i", 0)
-    start_line = multiprocessing.Barrier(4)
-    workers = [multiprocessing.Process(target=when_all_ready, args=(start_line, increment, counter, 10_000)) for _ in range(4)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(30)
-    assert counter.value < 40_000, "four unlocked racers that started together lost no update"
+    # As in the notebook's exercise: the racers wait at a start line. On a machine busy with other tests,
+    # four short counts can still run one at a time on one CPU and lose nothing, so race up to 20 times.
+    for _ in range(20):
+        counter = multiprocessing.Value("i", 0)
+        start_line = multiprocessing.Barrier(4)
+        workers = [multiprocessing.Process(target=when_all_ready, args=(start_line, increment, counter, 10_000)) for _ in range(4)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join(30)
+        if counter.value < 40_000:
+            break
+    assert counter.value < 40_000, "four unlocked racers that started together lost no update in 20 races"
     assert_feedback(check_counter(counter, workers), False, f"{40_000 - counter.value:,} updates lost")
 
 
