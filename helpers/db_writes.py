@@ -22,6 +22,7 @@ from typing import Any
 
 from helpers.company_data import Company
 from helpers.database import connect, feature_row, parse_url, upsert
+from helpers.guards import join_all
 from helpers.tasks import TaskRecord
 from helpers.validation import require_int, require_number
 
@@ -62,12 +63,9 @@ def source_design(url: str, companies: Sequence[Company], batch: int = 20, timeo
         try:  # read the records before joining: a process cannot exit before its queue is flushed (notebook 03)
             done += [records.get(timeout=max(0.1, deadline - time.monotonic())) for _ in processes]
         except queue.Empty:
-            for process in processes:
-                process.kill()
-                process.join(5)
+            join_all(processes, 0.1)  # kills them
             raise TimeoutError(f"the batch starting at company {first} did not finish within {timeout} s") from None
-        for process in processes:
-            process.join(max(0.1, deadline - time.monotonic()))
+        join_all(processes, max(0.1, deadline - time.monotonic()))
     records.close()
     return done
 
@@ -178,11 +176,7 @@ def writer_design(url: str, companies: Sequence[Company], workers: int, chunk: i
     except queue.Empty:
         raise TimeoutError(f"the writer design did not finish within {timeout} s") from None
     finally:
-        for process in [*computers, writer]:
-            process.join(max(0.1, deadline - time.monotonic()))
-            if process.is_alive():
-                process.kill()
-                process.join(5)
+        join_all([*computers, writer], max(0.1, deadline - time.monotonic()))
     if written != len(companies):
         raise RuntimeError(f"the writer wrote {written} of {len(companies)} rows (exit code {writer.exitcode})")
     return collected

@@ -69,15 +69,8 @@ def plot_speedup(sweep: SpeedupSweep, title: str | None = None) -> Any:
         if cpus < top:
             ax.axvline(cpus, color="tab:red", alpha=0.4)
             ax.text(cpus, 1, f" {cpus} usable CPUs", color="tab:red", va="bottom")
-        ax.set_xlabel("worker processes")
-        ax.set_ylabel("speedup over 1 worker (×)")
-        ax.set_xticks(counts)
-        ax.set_ylim(bottom=0)
-        ax.set_title(title or f"Speedup of {sweep.task_count} × {sweep.worker_name}")
-        ax.legend(loc="upper left")
-        ax.grid(alpha=0.3)
-        fig.tight_layout(rect=(0, 0.04, 1, 1))
-        stamp(fig, sweep.machine)
+        title = title or f"Speedup of {sweep.task_count} × {sweep.worker_name}"
+        _finish_speedup_plot(fig, ax, counts, "worker processes", title, sweep.machine)
     return fig
 
 
@@ -99,16 +92,21 @@ def plot_speedup_comparison(sweeps: Mapping[str, SpeedupSweep], title: str) -> A
         for name, sweep in sweeps.items():
             fit = "" if sweep.serial_fraction is None else f" (serial fraction {sweep.serial_fraction:.1%})"
             ax.plot([r.workers for r in sweep.rows], [r.speedup for r in sweep.rows], "o-", markersize=8, label=name + fit)
-        ax.set_xlabel("workers")
-        ax.set_ylabel("speedup over 1 worker (×)")
-        ax.set_xticks(counts)
-        ax.set_ylim(bottom=0)
-        ax.set_title(title)
-        ax.legend(loc="upper left")
-        ax.grid(alpha=0.3)
-        fig.tight_layout(rect=(0, 0.04, 1, 1))
-        stamp(fig, machine)
+        _finish_speedup_plot(fig, ax, counts, "workers", title, machine)
     return fig
+
+
+def _finish_speedup_plot(fig: Any, ax: Any, counts: Sequence[int], xlabel: str, title: str, machine: Fingerprint) -> None:
+    """Axes, legend, grid and machine stamp shared by the speedup plots."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("speedup over 1 worker (×)")
+    ax.set_xticks(counts)
+    ax.set_ylim(bottom=0)
+    ax.set_title(title)
+    ax.legend(loc="upper left")
+    ax.grid(alpha=0.3)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    stamp(fig, machine)
 
 
 def plot_timelines(
