@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 # JupyterLab refuses to run as root (common in containers) unless told to.
 LAB_ARGS ?= $(shell [ "$$(id -u 2>/dev/null)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test notebooks clean
+.PHONY: lab test soak notebooks clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed, found " + sys.version.split()[0] + ": run make PYTHON=python3.12 (or another 3.11+)")'
@@ -27,6 +27,11 @@ lab: $(STAMP)
 ## test: unit tests, then every notebook under nbval once per start method
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## soak: the unit and exercise-check tests SOAK times (default 5) while one CPU is kept busy; lists every test that failed
+SOAK ?= 5
+soak: $(STAMP)
+	$(BIN)/python tests/soak.py --count $(SOAK) $(if $(PYTEST_ARGS),-- $(PYTEST_ARGS))
 
 ## notebooks: re-execute every notebook and store its outputs (after changing a notebook or a helper)
 notebooks: $(STAMP)

@@ -19,6 +19,7 @@ import copy
 import multiprocessing
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -32,6 +33,10 @@ CELL_TIMEOUT = 60  # seconds; a hung pool fails in a minute, not nbval's default
 SHM = Path("/dev/shm")
 # Names multiprocessing.shared_memory gives segments (POSIX, Windows): the notebook must unlink these itself.
 SHARED_MEMORY_PREFIXES = ("psm_", "wnsm_")
+# The harness's own tests (tests/test_notebook_harness.py) leave segments behind on purpose, named with this prefix,
+# while real notebooks may run beside them (pytest -n 2): only a run with HARNESS_VARIABLE set looks at those.
+HARNESS_PREFIX = "psm_harness_"
+HARNESS_VARIABLE = "COURSE_HARNESS_SELF_TEST"
 # multiprocessing's own helper processes, which live as long as the kernel and end with it.
 INFRASTRUCTURE = ("multiprocessing.resource_tracker", "multiprocessing.forkserver")
 
@@ -170,8 +175,11 @@ class LeftoverCheck(pytest.Item):
 
 
 def _shm_entries() -> set[str]:
-    """Names in /dev/shm (empty where there is no such folder, e.g. macOS and Windows)."""
-    return set(os.listdir(SHM)) if SHM.is_dir() else set()
+    """Names in /dev/shm (empty where there is no such folder, e.g. macOS and Windows), but the harness tests' own."""
+    names = set(os.listdir(SHM)) if SHM.is_dir() else set()
+    if os.environ.get(HARNESS_VARIABLE):
+        return names
+    return {name for name in names if not name.startswith(HARNESS_PREFIX)}
 
 
 def _shm_users() -> dict[str, set[int]]:
@@ -247,6 +255,16 @@ class NotebookUnderEveryMethod(pytest.File):
             # not the start method, and running it under every method would cost a quarter of the suite's time.
             run.rerun = not one_cpu and not self.config.option.no_rerun and method == self.config.course_start_methods[0]
             yield run
+
+
+@pytest.fixture(params=multiprocessing.get_all_start_methods())
+def start_method(request: pytest.FixtureRequest) -> Iterator[str]:
+    """For unit tests: run the test once per start method this platform offers, as multiprocessing's default."""
+    multiprocessing.set_start_method(request.param, force=True)
+    try:
+        yield request.param
+    finally:
+        multiprocessing.set_start_method(None, force=True)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):

@@ -211,13 +211,13 @@ class LockRace:
     error: str
 
 
-def hold_write_lock(url: str, seconds: float, ready: Any) -> None:
-    """Take the write lock, wait until the other writers are ready, keep the lock ``seconds`` more, then commit."""
+def hold_write_lock(url: str, ready: Any, release: Any) -> None:
+    """Take the write lock, wait until the other writers are ready, keep the lock until ``release`` is set, commit."""
     connection = connect(url, timeout=30)
     try:
         connection.execute("BEGIN IMMEDIATE")  # takes the write lock now: a long transaction in progress
         ready.wait(60)
-        time.sleep(seconds)
+        release.wait(60)
         connection.commit()
     finally:
         connection.close()
@@ -240,23 +240,32 @@ def hammer(url: str, companies: Sequence[Company], timeout: float, ready: Any, r
 
 
 def lock_race(url: str, companies: Sequence[Company], writers: int = 3, timeout: float = 0.0, hold: float = 0.3) -> LockRace:
-    """``writers`` processes upsert their share of the companies, one row per transaction, while another holds the lock."""
+    """``writers`` processes upsert their share of the companies, one row per transaction, while another holds the lock.
+
+    Writers that do not wait (``timeout=0``) fail at once, so the lock is held until every writer has reported:
+    all their transactions meet it, however slowly each process starts. Writers that wait get the lock
+    ``hold`` seconds after everyone was ready, as from a long job finishing.
+    """
     require_int("writers", writers, minimum=1)
     require_number("timeout", timeout)
     require_number("hold", hold)
     if parse_url(url).engine != "sqlite":
         raise ValueError("lock_race shows SQLite's single writer; PostgreSQL locks rows, not the database")
-    ready, results = multiprocessing.Barrier(writers + 1), multiprocessing.Queue()
-    holder = multiprocessing.Process(target=hold_write_lock, args=(url, hold, ready))
+    ready, release, results = multiprocessing.Barrier(writers + 2), multiprocessing.Event(), multiprocessing.Queue()
+    holder = multiprocessing.Process(target=hold_write_lock, args=(url, ready, release))
     shares = [list(companies[i::writers]) for i in range(writers)]
     processes = [multiprocessing.Process(target=hammer, args=(url, share, timeout, ready, results)) for share in shares]
     for process in [holder, *processes]:
         process.start()
     try:
+        ready.wait(60)  # this process too: the hold is timed from the moment everyone is ready
+        if timeout > 0:
+            time.sleep(hold)
+            release.set()
         reports = [results.get(timeout=120) for _ in processes]
     finally:
-        for process in [holder, *processes]:
-            process.join(30)
+        release.set()
+        join_all([holder, *processes], 30)
     errors = [e for _, _, e in reports if e]
     return LockRace(timeout, sum(a for a, _, _ in reports), sum(n for _, n, _ in reports), errors[0] if errors else "")
 

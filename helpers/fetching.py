@@ -42,6 +42,7 @@ class FetchResult:
     value: Any
     error: str
     record: TaskRecord
+    timeout: float  # the request's own timeout, in seconds
 
     @property
     def ok(self) -> bool:
@@ -70,7 +71,7 @@ def fetch(task: tuple[int, str, str, float]) -> FetchResult:
     except Exception as failure:
         value, error = None, describe_error(failure, timeout)
     record = TaskRecord(task_id, os.getpid(), threading.get_native_id(), start, time.perf_counter(), key)
-    return FetchResult(key, value, error, record)
+    return FetchResult(key, value, error, record, timeout)
 
 
 SCORE_WORK = 600_000  # iterations of CPU work per record in score(): a few tens of milliseconds
@@ -89,7 +90,7 @@ def score_result(result: FetchResult) -> FetchResult:
     start = time.perf_counter()
     value = {**result.value, "score": score(result.value)}
     record = TaskRecord(result.record.task_id, os.getpid(), threading.get_native_id(), start, time.perf_counter(), result.key)
-    return FetchResult(result.key, value, "", record)
+    return FetchResult(result.key, value, "", record, result.timeout)
 
 
 def fetch_and_score(task: tuple[int, str, str, float]) -> FetchResult:
@@ -97,7 +98,7 @@ def fetch_and_score(task: tuple[int, str, str, float]) -> FetchResult:
     fetched = fetch(task)
     scored = score_result(fetched)
     record = TaskRecord(fetched.record.task_id, os.getpid(), threading.get_native_id(), fetched.record.start, time.perf_counter(), fetched.key)
-    return FetchResult(scored.key, scored.value, scored.error, record)
+    return FetchResult(scored.key, scored.value, scored.error, record, fetched.timeout)
 
 
 def tasks_for(urls: dict[str, str], timeout: float = DEFAULT_TIMEOUT) -> list[tuple[int, str, str, float]]:
@@ -136,7 +137,7 @@ async def _fetch_async(task: tuple[int, str, str, float]) -> FetchResult:
         value, error = await _get_json_async(url, timeout), ""
     except Exception as failure:
         value, error = None, describe_error(failure, timeout)
-    return FetchResult(key, value, error, TaskRecord(task_id, os.getpid(), threading.get_native_id(), start, time.perf_counter(), key))
+    return FetchResult(key, value, error, TaskRecord(task_id, os.getpid(), threading.get_native_id(), start, time.perf_counter(), key), timeout)
 
 
 def fetch_all_async(tasks: Sequence[tuple[int, str, str, float]]) -> list[FetchResult]:

@@ -51,9 +51,14 @@ class PeakMemory:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
+    def sample(self) -> int:
+        """Measure now and update the peak (the thread samples on its own; call this not to miss a short-lived peak)."""
+        self.peak = max(self.peak, tree_memory())
+        return self.peak
+
     def _sample(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, tree_memory())
+            self.sample()
             self._stop.wait(self.interval)
 
     def __enter__(self) -> PeakMemory:

@@ -40,10 +40,16 @@ def chunk(index: int, size: int) -> bytes:
     return bytes([index % 256]) * size
 
 
-def put_chunks(results: Any, count: int, size: int) -> None:
-    """Put ``count`` chunks of ``size`` bytes on a queue (large items: see the join-before-drain pitfall)."""
+def put_chunks(results: Any, count: int, size: int, put_done: Any = None) -> None:
+    """Put ``count`` chunks of ``size`` bytes on a queue (large items: see the join-before-drain pitfall).
+
+    ``put_done``, an Event if given, is set once every put() has returned, so a parent can wait for that
+    moment instead of guessing how long starting this process takes.
+    """
     for index in range(count):
         results.put(chunk(index, size))
+    if put_done is not None:
+        put_done.set()
 
 
 def crash_before_sending(results: Any) -> None:

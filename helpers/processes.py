@@ -39,6 +39,12 @@ def start_a_child() -> int | None:
     return child.exitcode
 
 
+def wait_for_go(go: Any, timeout: float = 60.0) -> bool:
+    """Work of unknown length: wait until the parent sets the Event ``go`` (at most ``timeout`` s); True if it did."""
+    require_number("timeout", timeout, minimum=0, strict=True)
+    return go.wait(timeout)
+
+
 def sleep_and_report(results: Any, task_id: int, seconds: float) -> None:
     """Sleep, then put a TaskRecord whose value is this process's parent pid on ``results``."""
     start = time.perf_counter()

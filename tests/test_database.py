@@ -168,7 +168,7 @@ def test_sqlite_has_one_writer_and_a_busy_timeout_waits(tmp_path):
     companies = make_companies(150)
     impatient = lock_race(url, companies, writers=3, timeout=0)
     assert impatient.locked == impatient.attempted == 150 and impatient.error == "database is locked"
-    assert lock_race(url, companies, writers=3, timeout=5).locked == 0
+    assert lock_race(url, companies, writers=3, timeout=30).locked == 0
     with pytest.raises(ValueError, match="PostgreSQL locks rows"):
         lock_race("postgresql://nobody@127.0.0.1/none", companies)
 

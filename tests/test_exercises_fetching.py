@@ -1,6 +1,7 @@
 """Notebook 07's exercise checks: right answers pass; each typical mistake gets specific feedback."""
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import pytest
 
@@ -36,16 +37,38 @@ def test_thread_count(threads, ok, text):
     assert_feedback(check_thread_count(threads), ok, text)
 
 
-def test_keyed_results():
+@pytest.fixture(scope="module")
+def fetched():
+    """The exercise's requests fetched for real: with the asked-for 1 s timeout, and with the 2 s default."""
     with JsonServer(latency=0.02) as server:
         urls = exercise_urls(server)
         with ThreadPoolExecutor(8) as executor:
-            good = {r.key: r for r in executor.map(fetch, tasks_for(urls, timeout=0.5))}
-            patient = {r.key: r for r in executor.map(fetch, tasks_for(urls, timeout=5))}
-    assert_feedback(check_keyed_results(good, urls), True, "HTTP 500; timed out after 0.5 s")
-    assert_feedback(check_keyed_results(patient, urls), False, "timeout of 0.5 s")
-    assert_feedback(check_keyed_results({k: v for k, v in good.items() if k != "broken"}, urls), False, "No result for ['broken']")
-    assert_feedback(check_keyed_results({k: v.value for k, v in good.items()}, urls), False, "FetchResult objects")
+            right = {r.key: r for r in executor.map(fetch, tasks_for(urls, timeout=1.0), timeout=60)}
+            default = {r.key: r for r in executor.map(fetch, tasks_for(urls), timeout=60)}
+    return urls, right, default
+
+
+def test_keyed_results_pass_with_the_asked_for_timeout(fetched):
+    urls, right, _ = fetched
+    assert_feedback(check_keyed_results(right, urls), True, "HTTP 500; timed out after 1 s")
+
+
+def test_keyed_results_without_the_timeout_are_caught(fetched):
+    """The slow request also times out at fetch's 2 s default: the check reads the timeout each request had."""
+    urls, _, default = fetched
+    assert default["slow"].error == "timed out after 2 s"
+    assert_feedback(check_keyed_results(default, urls), False, "ran with timeout 2 s: give each one 1 s")
+
+
+def test_keyed_results_mistakes(fetched):
+    urls, right, _ = fetched
+    assert_feedback(check_keyed_results({k: v for k, v in right.items() if k != "broken"}, urls), False, "No result for ['broken']")
+    assert_feedback(check_keyed_results({k: v.value for k, v in right.items()}, urls), False, "FetchResult objects")
+    assert_feedback(check_keyed_results(list(right.values()), urls), False, "Expected a dict")
     assert_feedback(check_keyed_results(..., urls), False, "Replace the ...")
+    busy = {**right, "company 2": replace(right["company 2"], value=None, error="timed out after 1 s")}
+    assert_feedback(check_keyed_results(busy, urls), False, "too busy for a moment. Run the cell again")
+    refused = {**right, "company 2": replace(right["company 2"], value=None, error="connection refused")}
+    assert_feedback(check_keyed_results(refused, urls), False, "failed but should have worked: connection refused")
     with pytest.raises(TypeError, match="running JsonServer"):
         exercise_urls("http://localhost")

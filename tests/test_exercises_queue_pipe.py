@@ -7,13 +7,12 @@ import pytest
 from helpers.exercises.queue_pipe import (
     CHANNEL_CHOICES,
     DRAIN_CHUNKS,
-    DRAIN_SIZE,
     check_channel_choice,
     check_drained,
     check_sentinel_counts,
     check_sentinels,
 )
-from helpers.messaging import SENTINEL, chunk, consume, put_chunks
+from helpers.messaging import SENTINEL, consume
 
 
 def assert_feedback(feedback, ok, text):
@@ -27,83 +26,147 @@ def no_children_left():
     assert multiprocessing.active_children() == [], "a check left a child process running"
 
 
-def start_producer():
-    chunks = multiprocessing.Queue()
-    producer = multiprocessing.Process(target=put_chunks, args=(chunks, DRAIN_CHUNKS, DRAIN_SIZE))
-    producer.start()
-    return chunks, producer
+# Learners' versions of drain_then_join(chunks, producer): the right one and each typical mistake.
+def drain_then_join(chunks, producer):
+    received = [chunks.get(timeout=10) for _ in range(DRAIN_CHUNKS)]
+    producer.join(timeout=10)
+    return received
 
 
-def test_drained_passes_when_read_before_join():
-    chunks, producer = start_producer()
-    received = [chunks.get(timeout=30) for _ in range(DRAIN_CHUNKS)]
-    producer.join(30)
-    assert_feedback(check_drained(received, producer), True, "Drain, then join")
+def unedited(chunks, producer):
+    producer.join(timeout=1)
+    return ...
 
 
-def test_drained_unanswered_stops_the_stuck_producer():
-    _, producer = start_producer()
-    producer.join(0.5)
-    feedback = check_drained(..., producer)
-    assert_feedback(feedback, False, "Replace the ...")
-    assert "the check stopped it" in feedback.message and not producer.is_alive()
+def join_before_reading(chunks, producer):
+    producer.join(timeout=1)
+    return [chunks.get(timeout=10) for _ in range(DRAIN_CHUNKS)]
 
 
-def test_drained_reading_without_joining_is_caught():
-    chunks, producer = start_producer()
-    received = [chunks.get(timeout=30) for _ in range(DRAIN_CHUNKS)]
-    feedback = check_drained(received, producer) if producer.is_alive() else None
-    if feedback is not None:  # the producer may already have exited on its own: then the answer passes
-        assert_feedback(feedback, False, "join it")
-    producer.join(30)
+def join_without_timeout_before_reading(chunks, producer):
+    producer.join()  # would deadlock for ever; the check gives up
+    return [chunks.get(timeout=10) for _ in range(DRAIN_CHUNKS)]
 
 
-@pytest.mark.parametrize("received, text", [
-    ([chunk(0, DRAIN_SIZE)], "Expected 3 chunks, got 1"),
-    ("chunks", "Expected a list"),
-    ([b"x", b"y", b"z"], "not the ones put_chunks sends"),
-    ([1, 2, 3], "bytes object"),
+def join_between_reads(chunks, producer):
+    first = chunks.get(timeout=10)
+    producer.join(timeout=1)
+    return [first] + [chunks.get(timeout=10) for _ in range(DRAIN_CHUNKS - 1)]
+
+
+def never_joins(chunks, producer):
+    return [chunks.get(timeout=10) for _ in range(DRAIN_CHUNKS)]
+
+
+def joins_without_timeout(chunks, producer):
+    received = [chunks.get(timeout=10) for _ in range(DRAIN_CHUNKS)]
+    producer.join()
+    return received
+
+
+def gets_without_timeout(chunks, producer):
+    received = [chunks.get() for _ in range(DRAIN_CHUNKS)]
+    producer.join(timeout=10)
+    return received
+
+
+def reads_too_many(chunks, producer):
+    received = [chunks.get(timeout=10) for _ in range(DRAIN_CHUNKS)]
+    producer.join(timeout=10)
+    return received + [chunks.get(timeout=0.5)]  # nothing more comes: Empty, whatever the timing
+
+
+def forgets_return(chunks, producer):
+    drain_then_join(chunks, producer)
+
+
+def reads_one(chunks, producer):
+    received = [chunks.get(timeout=10)]
+    producer.join(timeout=1)
+    return received
+
+
+def wrong_arguments(producer):
+    return []
+
+
+@pytest.mark.parametrize("answer, ok, text", [
+    (drain_then_join, True, "Drain, then join"),
+    (unedited, False, "Replace the ..."),
+    (join_before_reading, False, "after 0 of 3 reads, with timeout=1"),
+    (join_without_timeout_before_reading, False, "with no timeout (it would have waited for ever"),
+    (join_between_reads, False, "after 1 of 3 reads"),
+    (never_joins, False, "never joined the producer"),
+    (joins_without_timeout, False, "Give join a timeout"),
+    (gets_without_timeout, False, "Give each get() a timeout"),
+    (reads_too_many, False, "read 3 times, no more"),
+    (forgets_return, False, "returned None"),
+    (reads_one, False, "after 1 of 3 reads"),
+    (wrong_arguments, False, "must take two arguments"),
+    (..., False, "Replace the ..."),
+    ("drain_then_join", False, "Pass your function itself"),
 ])
-def test_drained_wrong_answers(received, text):
-    _, producer = start_producer()
-    assert_feedback(check_drained(received, producer), False, text)
-    assert not producer.is_alive()
+def test_drained_judges_what_the_code_did(answer, ok, text):
+    """Each verdict comes from the calls the function made, so it is the same however fast the producer exits."""
+    assert_feedback(check_drained(answer), ok, text)
 
 
-def test_drained_needs_a_process():
-    assert_feedback(check_drained([], "producer"), False, "Pass the producer Process")
+def test_unedited_answer_says_to_move_the_join():
+    assert "move the join below the reads" in check_drained(unedited).message
 
 
-def run_consumers(sentinels):
-    tasks, results = multiprocessing.Queue(), multiprocessing.Queue()
-    consumers = [multiprocessing.Process(target=consume, args=(tasks, results)) for _ in range(3)]
-    for consumer in consumers:
-        consumer.start()
-    for task_id in range(6):
-        tasks.put(("sleep", task_id, 0.0))
-    for _ in range(sentinels):
+# Learners' versions of stop_consumers(tasks, consumers).
+def one_per_consumer(tasks, consumers):
+    for _ in consumers:
         tasks.put(SENTINEL)
-    done = [results.get(timeout=30) for _ in range(6)]
-    for consumer in consumers:
-        consumer.join(0.5 if sentinels < 3 else 30)
-    return consumers, done
 
 
-def test_sentinels_pass_with_one_per_consumer():
-    consumers, done = run_consumers(3)
-    assert_feedback(check_sentinels(consumers, done), True, "3 consumers, 3 sentinels")
+def unedited_stop(tasks, consumers):
+    ...  # put the sentinels here
 
 
-def test_sentinels_too_few_are_named_and_stopped():
-    consumers, done = run_consumers(1)
-    assert_feedback(check_sentinels(consumers, done), False, "2 of 3 consumers were still waiting")
-    assert not any(c.is_alive() for c in consumers)
+def one_sentinel(tasks, consumers):
+    tasks.put(SENTINEL)
 
 
-def test_sentinels_wrong_results():
-    consumers, done = run_consumers(3)
-    assert_feedback(check_sentinels(consumers, done[:4]), False, "Expected a list of 6 results, got 4")
-    assert_feedback(check_sentinels("workers", done), False, "list of consumer Process objects")
+def two_sentinels(tasks, consumers):
+    tasks.put(SENTINEL)
+    tasks.put(SENTINEL)
+
+
+def too_many(tasks, consumers):
+    for _ in range(5):
+        tasks.put(SENTINEL)
+
+
+def a_stop_word(tasks, consumers):
+    for _ in consumers:
+        tasks.put("STOP")
+
+
+def raises(tasks, consumers):
+    consumers.put(SENTINEL)
+
+
+def one_argument(tasks):
+    tasks.put(SENTINEL)
+
+
+@pytest.mark.parametrize("answer, ok, text", [
+    (one_per_consumer, True, "3 consumers, 3 sentinels"),
+    (unedited_stop, False, "put nothing on tasks"),
+    (one_sentinel, False, "1 sentinel for 3 consumers: 2 of them would wait"),
+    (two_sentinels, False, "2 sentinels for 3 consumers: 1 of them"),
+    (too_many, False, "the extra 2 stay on the queue"),
+    (a_stop_word, False, "You put 'STOP'"),
+    (raises, False, "raised AttributeError"),
+    (one_argument, False, "must take two arguments"),
+    (..., False, "Replace the ..."),
+    ([], False, "Pass your function itself"),
+])
+def test_sentinels_judged_by_what_was_put(answer, ok, text):
+    """The verdict counts the items put, so it is the same however fast each consumer exits."""
+    assert_feedback(check_sentinels(answer), ok, text)
 
 
 def test_channel_choice():
@@ -124,3 +187,11 @@ def test_channel_choice():
 ])
 def test_sentinel_counts(counts, ok, text):
     assert_feedback(check_sentinel_counts(counts), ok, text)
+
+
+def test_the_process_checks_give_the_same_verdicts_under_every_start_method(start_method):
+    assert_feedback(check_drained(drain_then_join), True, "Drain, then join")
+    assert_feedback(check_drained(join_before_reading), False, "after 0 of 3 reads")
+    assert_feedback(check_drained(never_joins), False, "never joined")
+    assert_feedback(check_sentinels(one_per_consumer), True, "3 consumers, 3 sentinels")
+    assert_feedback(check_sentinels(one_sentinel), False, "2 of them would wait")

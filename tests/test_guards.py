@@ -94,6 +94,7 @@ def test_join_all_kills_what_overstays_one_shared_deadline():
     slow = multiprocessing.Process(target=io_wait, args=(30,))
     for process in (quick, slow):
         process.start()
+    quick.join(60)  # done before the deadline starts, so only the slow one can overstay it, however slow the start
     start = time.monotonic()
     assert join_all([quick, slow], timeout=1) == [slow]
     assert time.monotonic() - start < 15 and quick.exitcode == 0 and slow.exitcode is not None

@@ -89,13 +89,8 @@ def test_feature_is_deterministic_and_validated():
         feature(1, 0)
 
 
-@pytest.mark.parametrize("method", METHODS)
-def test_source_fan_in_with_its_lock_loses_nothing(method, manager):
-    multiprocessing.set_start_method(method, force=True)
-    try:
-        assert source_fan_in(manager, list(range(25)), batch=10) == expected_features(list(range(25)))
-    finally:
-        multiprocessing.set_start_method(None, force=True)
+def test_source_fan_in_with_its_lock_loses_nothing(start_method, manager):
+    assert source_fan_in(manager, list(range(25)), batch=10) == expected_features(list(range(25)))
     with pytest.raises(ValueError, match="batch must be ≥ 1"):
         source_fan_in(manager, [1], batch=0)
 

@@ -8,11 +8,15 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
+from multiprocessing import shared_memory
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+import conftest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,6 +45,7 @@ def run_pytest(project: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--rootdir", str(project), *args],
         cwd=project, capture_output=True, text=True, timeout=300,
+        env={**os.environ, conftest.HARNESS_VARIABLE: "1"},  # this run looks at the segments these tests leave
     )
 
 
@@ -95,11 +100,25 @@ def test_a_leftover_process_fails_and_is_killed(project):
 
 @pytest.mark.parametrize("ending", ["", "\nsegment.close()  # no unlink()"], ids=["open", "closed-not-unlinked"])
 def test_a_shared_memory_segment_left_behind_fails(project, ending):
-    creates = "from multiprocessing import shared_memory\nsegment = shared_memory.SharedMemory(create=True, size=64)" + ending
+    # Named with the harness's prefix, so that notebooks running beside this test do not take it for their own.
+    name = f"{conftest.HARNESS_PREFIX}{uuid.uuid4().hex[:12]}"
+    creates = f"from multiprocessing import shared_memory\nsegment = shared_memory.SharedMemory({name!r}, create=True, size=64)" + ending
     write_notebook(project / "notebooks" / "segment.ipynb", [(creates, "")])
     result = run_pytest(project, "--start-methods=spawn", "--one-cpu-method=", "--no-rerun", "notebooks")
     assert result.returncode == 1
-    assert "shared-memory segments left in /dev/shm: ['psm_" in result.stdout
+    assert f"shared-memory segments left in /dev/shm: ['{name}']" in result.stdout
+
+
+def test_the_harness_segments_are_not_seen_by_the_real_runs(monkeypatch):
+    monkeypatch.delenv(conftest.HARNESS_VARIABLE, raising=False)
+    segment = shared_memory.SharedMemory(f"{conftest.HARNESS_PREFIX}{uuid.uuid4().hex[:12]}", create=True, size=64)
+    try:
+        assert segment.name not in conftest._shm_entries()
+        monkeypatch.setenv(conftest.HARNESS_VARIABLE, "1")
+        assert segment.name in conftest._shm_entries()
+    finally:
+        segment.close()
+        segment.unlink()
 
 
 def test_one_cpu_run_restricts_the_kernel_to_one_cpu(project):
@@ -134,10 +153,6 @@ def test_unknown_start_method_is_a_usage_error(project):
 @pytest.mark.skipif(not Path("/dev/shm").is_dir(), reason="needs /dev/shm")
 def test_segments_in_use_by_other_processes_are_not_blamed_on_a_notebook():
     # Notebooks may run side by side (pytest -n 2): a segment another process still uses is not this kernel's.
-    from multiprocessing import shared_memory
-
-    import conftest
-
     segment = shared_memory.SharedMemory(create=True, size=64)
     try:
         assert segment.name in conftest._segments_of({os.getpid()}, set())  # ours: in use by this process

@@ -100,12 +100,35 @@ def test_arrival_order_simulates_imap_unordered(durations, workers, expected):
     assert arrival_order(durations, workers) == expected
 
 
-def test_arrival_order_matches_a_real_pool():
-    durations = [0.6, 0.1, 0.2, 0.15]
-    with multiprocessing.Pool(2) as pool:
-        pool.map(sleep_task, [(0, 0.0), (1, 0.0)])  # warm-up
-        real = [r.task_id for r in pool.imap_unordered(sleep_task, list(enumerate(durations)), chunksize=1)]
-    assert real == arrival_order(durations, 2)
+_gate = None
+
+
+def set_gate(gate):
+    """Pool initializer: keep the Event that releases task 0."""
+    global _gate
+    _gate = gate
+
+
+def gated_sleep_task(task):
+    """Task 0 runs until the parent opens the gate (long by construction, not by luck); the others sleep."""
+    task_id, seconds = task
+    if task_id == 0:
+        _gate.wait(60)
+        return sleep_task((task_id, 0.0))
+    return sleep_task(task)
+
+
+def test_arrival_order_matches_a_real_pool(start_method):
+    """Task 0 holds one worker until the other has returned tasks 1, 2 and 3: the order cannot depend on timing."""
+    durations = [0.1, 0.3, 0.2]
+    gate = multiprocessing.Event()
+    real = []
+    with multiprocessing.Pool(2, initializer=set_gate, initargs=(gate,)) as pool:
+        for record in pool.imap_unordered(gated_sleep_task, list(enumerate([0.0, *durations])), chunksize=1):
+            real.append(record.task_id)
+            if len(real) == len(durations):
+                gate.set()
+    assert real == arrival_order([sum(durations) + 1, *durations], 2) == [1, 2, 3, 0]
 
 
 def test_uneven_durations():

@@ -62,11 +62,13 @@ def test_warning_lines_drop_the_path_and_the_source_line():
 
 
 def test_a_stopped_script_leaves_no_semaphore_behind(tmp_path):
+    """What run_script does at a timeout, started once the script has made its semaphore (not after a guessed time)."""
     import os
+    import subprocess
+    import sys
+    import time
 
-    import pytest
-
-    from helpers.scripts import run_script
+    from helpers.scripts import _stop
 
     if not os.path.isdir("/dev/shm"):
         pytest.skip("needs /dev/shm")
@@ -74,10 +76,18 @@ def test_a_stopped_script_leaves_no_semaphore_behind(tmp_path):
     hangs = f"""
 import multiprocessing, pathlib, time
 lock = multiprocessing.get_context("spawn").Lock()  # a named semaphore, registered with the resource tracker
-pathlib.Path({str(name_file)!r}).write_text(lock._semlock.name)
+pathlib.Path({str(name_file)!r} + ".part").write_text(lock._semlock.name)
+pathlib.Path({str(name_file)!r} + ".part").rename({str(name_file)!r})  # appears whole, or not at all
 time.sleep(60)
 """
-    with pytest.raises(TimeoutError, match="was stopped"):
-        run_script(hangs, timeout=3)
+    script = subprocess.Popen([sys.executable, "-c", hangs], start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not name_file.exists() and script.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert name_file.exists(), "the script never made its semaphore"
+    finally:
+        _stop(script)
+        script.wait(30)
     name = name_file.read_text().strip("/")
     assert name and not os.path.exists(f"/dev/shm/sem.{name}"), "the hung script's semaphore was left in /dev/shm"

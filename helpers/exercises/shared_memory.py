@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from helpers.exercises import Feedback, check_choices, unanswered
+from helpers.shared import when_all_ready
 from helpers.shared_numpy import SharedArray, attach
 
 RACE_PROCESSES = 4
@@ -17,8 +18,72 @@ def _value_of(counter: object) -> object:
     return getattr(counter, "value", counter)
 
 
-def check_counter(counter: object, workers: object) -> Feedback:
-    """Exercise 1: 4 processes × 10,000 increments of one shared Value, none lost."""
+class _AuditedCounter:
+    """Stands in for a shared Value: counts reads and writes of ``.value`` made without holding ``get_lock()``."""
+
+    def __init__(self) -> None:
+        self._value = 0
+        self._held = False
+        self.unguarded: list[str] = []
+
+    def get_lock(self) -> "_AuditedCounter":
+        """The counter's lock (this object itself, as a context manager)."""
+        return self
+
+    def acquire(self, *args: object, **kwargs: object) -> bool:
+        """Take the lock."""
+        self._held = True
+        return True
+
+    def release(self) -> None:
+        """Give the lock back."""
+        self._held = False
+
+    def __enter__(self) -> "_AuditedCounter":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    @property
+    def value(self) -> int:
+        """The count; a read without the lock is recorded."""
+        if not self._held:
+            self.unguarded.append("read")
+        return self._value
+
+    @value.setter
+    def value(self, new: int) -> None:
+        if not self._held:
+            self.unguarded.append("write")
+        self._value = new
+
+
+AUDIT_TIMES = 3
+
+
+def _audit(worker: object) -> tuple[_AuditedCounter | None, str]:
+    """Run ``worker(counter, AUDIT_TIMES)`` here, on an audited counter; return it, or None and the reason."""
+    if worker is when_all_ready:
+        return None, "when_all_ready is only the start line: pass the worker it runs after the line (its second argument)."
+    if not callable(worker):
+        return None, f"Pass the worker function you chose (for example increment_locked) as the third argument, got {type(worker).__name__}."
+    audited = _AuditedCounter()
+    try:
+        worker(audited, AUDIT_TIMES)
+    except Exception as error:  # any worker may fail on the stand-in; say how
+        name = getattr(worker, "__name__", repr(worker))
+        return None, f"{name}(counter, {AUDIT_TIMES}) raised {type(error).__name__}: {error}. Pass the worker you gave the processes, one that takes (counter, times)."
+    return audited, ""
+
+
+def check_counter(counter: object, workers: object, worker: object = None) -> Feedback:
+    """Exercise 1: 4 processes × 10,000 increments of one shared Value with ``worker``, none lost, ever.
+
+    Whether a race loses updates in one run is a matter of timing, so the verdict does not rest on the count:
+    the check also runs ``worker`` on a counter that records every read and write made without the lock.
+    """
     if not isinstance(workers, Sequence) or not workers or not all(hasattr(w, "exitcode") for w in workers):
         return Feedback(False, "Pass the list of worker Process objects as the second argument.")
     expected = RACE_PROCESSES * RACE_TIMES
@@ -29,13 +94,23 @@ def check_counter(counter: object, workers: object) -> Feedback:
         return Feedback(False, f"Worker exit codes {[w.exitcode for w in workers]}: one failed; read its error above.")
     if not isinstance(value, int):
         return Feedback(False, f"Pass the shared Value (or its value) as the first argument, got {value!r}.")
-    if value != expected:
+    audited, problem = _audit(worker)
+    if audited is None:
+        return Feedback(False, problem)
+    name = getattr(worker, "__name__", "your worker")
+    this_run = f"this run lost {expected - value:,} of {expected:,}" if value < expected else "this run happened to lose none, the next may"
+    if audited.unguarded:
         return Feedback(
             False,
-            f"The counter is {value:,} instead of {expected:,}: {expected - value:,} updates lost. `counter.value += 1` "
-            "reads, then writes: hold counter.get_lock() around both, or count locally and add once.",
+            f"{name} reads and writes counter.value without holding counter.get_lock() ({this_run}). "
+            "A read, then a write: another process can write in between, and one of the two updates is lost. "
+            "Which worker in helpers.shared holds the lock?",
         )
-    return Feedback(True, f"{expected:,}: no update lost, because each read-and-write happened under the counter's lock.")
+    if audited.value != AUDIT_TIMES:
+        return Feedback(False, f"{name}(counter, {AUDIT_TIMES}) added {audited.value} instead of {AUDIT_TIMES}: it must add 1 per time.")
+    if value != expected:
+        return Feedback(False, f"The counter is {value:,} instead of {expected:,}: start from a fresh Value(\"i\", 0), with 4 processes of 10,000 each.")
+    return Feedback(True, f"{expected:,}, and {name} reads and writes the counter only under its lock, so no run can lose an update.")
 
 
 def check_pool_count(counter: object) -> Feedback:
