@@ -39,6 +39,7 @@ def test_table(url):
     (float("inf"), False, "finite number"),
     (float("nan"), False, "finite number"),
     ("5", False, "finite number"),
+    (10**400, False, "finite number"),
     (0, False, "fail at once"),
     (0.01, False, "Leave a wide margin"),
     (0.3, False, "The lock is held 0.3 s"),  # exactly the hold: may pass one run, fails another

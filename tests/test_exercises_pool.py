@@ -24,11 +24,13 @@ def measured(monkeypatch):
 
 @pytest.mark.parametrize("chunksize, ok, text", [
     (250, True, "40 messages instead of 10,000, measured now: 100.0× the throughput"),
-    (20, True, "500 messages"),
+    (100, True, "100 messages"),
     (1_428, True, "8 messages"),
     (5, False, "still sends 2,000 messages"),
-    (19, False, "use bigger chunks"),
+    (99, False, "use bigger chunks"),
+    (20, False, "still sends 500 messages"),
     (1_429, False, "only 7 chunks for 2 workers"),
+    (2_000, False, "Pool's own default makes 4 chunks per worker"),
     (9_000, False, "only 2 chunks"),
     (10_000, False, "only 1 chunk for"),
     (1, False, "baseline"),

@@ -1,6 +1,8 @@
 """Notebook 03's exercise checks: right answers pass; each typical mistake gets specific feedback; no process is left."""
 
 import multiprocessing
+import queue
+import time
 
 import pytest
 
@@ -70,10 +72,21 @@ def gets_without_timeout(chunks, producer):
     return received
 
 
+def short_timeouts(chunks, producer):
+    """Right, with timeouts short enough to fail if the producer's start-up were charged to them."""
+    received = [chunks.get(timeout=0.05) for _ in range(DRAIN_CHUNKS)]
+    producer.join(timeout=0.05)
+    return received
+
+
 def reads_too_many(chunks, producer):
     received = [chunks.get(timeout=10) for _ in range(DRAIN_CHUNKS)]
     producer.join(timeout=10)
     return received + [chunks.get(timeout=0.5)]  # nothing more comes: Empty, whatever the timing
+
+
+def raises_empty_itself(chunks, producer):
+    raise queue.Empty
 
 
 def forgets_return(chunks, producer):
@@ -86,22 +99,30 @@ def reads_one(chunks, producer):
     return received
 
 
+def waits_for_the_exit_first(chunks, producer):
+    while producer.is_alive():  # never true: the producer cannot exit before its chunks are read
+        time.sleep(0.05)
+    return [chunks.get(timeout=10) for _ in range(DRAIN_CHUNKS)]
+
+
 def wrong_arguments(producer):
     return []
 
 
 @pytest.mark.parametrize("answer, ok, text", [
     (drain_then_join, True, "Drain, then join"),
-    (unedited, False, "Replace the ..."),
-    (join_before_reading, False, "after 0 of 3 reads, with timeout=1"),
-    (join_without_timeout_before_reading, False, "with no timeout (it would have waited for ever"),
-    (join_between_reads, False, "after 1 of 3 reads"),
+    (short_timeouts, True, "Drain, then join"),
+    (unedited, False, "which must come first, the reads or the join? And look at where the join is now"),
+    (join_before_reading, False, "before reading anything, with timeout=1"),
+    (join_without_timeout_before_reading, False, "with no timeout (it would have waited for ever; the check gave up"),
+    (join_between_reads, False, "after 1 of the 3 reads"),
+    (reads_one, False, "Read all 3 chunks first, then join"),
     (never_joins, False, "never joined the producer"),
     (joins_without_timeout, False, "Give join a timeout"),
     (gets_without_timeout, False, "Give each get() a timeout"),
-    (reads_too_many, False, "read 3 times, no more"),
+    (reads_too_many, False, "get() number 4 found nothing"),
+    (raises_empty_itself, False, "raised queue.Empty"),
     (forgets_return, False, "returned None"),
-    (reads_one, False, "after 1 of 3 reads"),
     (wrong_arguments, False, "must take two arguments"),
     (..., False, "Replace the ..."),
     ("drain_then_join", False, "Pass your function itself"),
@@ -111,8 +132,9 @@ def test_drained_judges_what_the_code_did(answer, ok, text):
     assert_feedback(check_drained(answer), ok, text)
 
 
-def test_unedited_answer_says_to_move_the_join():
-    assert "move the join below the reads" in check_drained(unedited).message
+def test_a_function_waiting_for_an_exit_that_cannot_come_is_stopped(monkeypatch):
+    monkeypatch.setattr("helpers.exercises.queue_pipe._WATCHDOG", 2.0)
+    assert_feedback(check_drained(waits_for_the_exit_first), False, "the check stopped the producer after 2 s")
 
 
 # Learners' versions of stop_consumers(tasks, consumers).
@@ -144,6 +166,24 @@ def a_stop_word(tasks, consumers):
         tasks.put("STOP")
 
 
+def huge_items(tasks, consumers):
+    for _ in consumers:
+        tasks.put(b"x" * 1_000_000)  # more than a pipe holds: the queue's feeder thread blocks
+
+
+def joins_before_enough_sentinels(tasks, consumers):
+    tasks.put(SENTINEL)
+    for consumer in consumers:
+        consumer.join()  # two of them cannot exit: the check caps each wait
+
+
+def terminates_them(tasks, consumers):
+    for consumer in consumers:
+        tasks.put(SENTINEL)
+    for consumer in consumers:
+        consumer.terminate()
+
+
 def raises(tasks, consumers):
     consumers.put(SENTINEL)
 
@@ -154,11 +194,14 @@ def one_argument(tasks):
 
 @pytest.mark.parametrize("answer, ok, text", [
     (one_per_consumer, True, "3 consumers, 3 sentinels"),
+    (too_many, True, "2 more than needed stay on the queue"),
     (unedited_stop, False, "put nothing on tasks"),
     (one_sentinel, False, "1 sentinel for 3 consumers: 2 of them would wait"),
-    (two_sentinels, False, "2 sentinels for 3 consumers: 1 of them"),
-    (too_many, False, "the extra 2 stay on the queue"),
+    (two_sentinels, False, "2 sentinels for 3 consumers: 1 of them would wait for a task that never comes (the check stopped it)"),
     (a_stop_word, False, "You put 'STOP'"),
+    (huge_items, False, "You put b'xxx"),
+    (joins_before_enough_sentinels, False, "1 sentinel for 3 consumers"),
+    (terminates_them, False, "Did your function stop them some other way?"),
     (raises, False, "raised AttributeError"),
     (one_argument, False, "must take two arguments"),
     (..., False, "Replace the ..."),
@@ -191,7 +234,8 @@ def test_sentinel_counts(counts, ok, text):
 
 def test_the_process_checks_give_the_same_verdicts_under_every_start_method(start_method):
     assert_feedback(check_drained(drain_then_join), True, "Drain, then join")
-    assert_feedback(check_drained(join_before_reading), False, "after 0 of 3 reads")
+    assert_feedback(check_drained(short_timeouts), True, "Drain, then join")  # start-up is not charged to timeouts
+    assert_feedback(check_drained(join_before_reading), False, "before reading anything")
     assert_feedback(check_drained(never_joins), False, "never joined")
     assert_feedback(check_sentinels(one_per_consumer), True, "3 consumers, 3 sentinels")
     assert_feedback(check_sentinels(one_sentinel), False, "2 of them would wait")

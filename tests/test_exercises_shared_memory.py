@@ -45,6 +45,14 @@ def read_outside_the_lock(counter, times):
             counter.value = current + 1
 
 
+def nested_locks(counter, times):
+    for _ in range(times):
+        with counter.get_lock():
+            with counter.get_lock():  # a Value's lock is re-entrant
+                pass
+            counter.value += 1
+
+
 def adds_two(counter, times):
     for _ in range(times):
         with counter.get_lock():
@@ -63,7 +71,9 @@ def adds_two(counter, times):
     (40_000, "increment_locked", False, "as the third argument, got str"),
     (40_000, when_all_ready, False, "only the start line"),
     (40_000, max, False, "raised TypeError"),
-    (39_000, increment_locked, False, "fresh Value"),
+    (39_000, increment_locked, False, "did the processes run another worker?"),
+    (41_000, increment_locked, False, "fresh Value"),
+    (40_000, nested_locks, True, "only under its lock"),
 ])
 def test_counter_judges_the_worker_not_the_luck_of_one_race(value, worker, ok, text):
     assert_feedback(check_counter(value, FINISHED, worker), ok, text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -32,6 +33,16 @@ def close_to(value: float, expected: float, tolerance: float = 0.01) -> bool:
 def is_number(value: object) -> bool:
     """True for int or float answers (bool excluded)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def is_finite_number(value: object) -> bool:
+    """True for a finite int or float answer (bool excluded; an int too large for a float counts as infinite)."""
+    if not is_number(value):
+        return False
+    try:
+        return math.isfinite(float(value))  # type: ignore[arg-type]
+    except OverflowError:
+        return False
 
 
 def mapping_problem(answer: object, expected: Mapping[str, object], name: str) -> Feedback | None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from helpers.company_data import Company
 from helpers.database import MissingTableError, parse_url, verify
-from helpers.exercises import Feedback, check_choices, is_number, unanswered
+from helpers.exercises import Feedback, check_choices, is_finite_number, is_number, unanswered
 
 RACE_COMPANIES = 150
 RACE_WRITERS = 3
@@ -42,7 +41,7 @@ def check_busy_timeout(url: str, companies: Sequence[Company], timeout: object) 
 
     if timeout is Ellipsis:
         return unanswered("a number of seconds to wait for the write lock; 0 means do not wait at all")
-    if not is_number(timeout) or not math.isfinite(timeout) or timeout < 0:
+    if not is_finite_number(timeout) or timeout < 0:
         return Feedback(False, f"The timeout is a finite number of seconds ≥ 0, got {timeout!r}.")
     if parse_url(url).engine != "sqlite":
         return Feedback(False, "This exercise is about SQLite's single writer; run it without COURSE_DATABASE_URL.")

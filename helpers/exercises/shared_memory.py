@@ -23,7 +23,7 @@ class _AuditedCounter:
 
     def __init__(self) -> None:
         self._value = 0
-        self._held = False
+        self._depth = 0  # a Value's lock is re-entrant: count nested acquisitions
         self.unguarded: list[str] = []
 
     def get_lock(self) -> "_AuditedCounter":
@@ -32,12 +32,12 @@ class _AuditedCounter:
 
     def acquire(self, *args: object, **kwargs: object) -> bool:
         """Take the lock."""
-        self._held = True
+        self._depth += 1
         return True
 
     def release(self) -> None:
         """Give the lock back."""
-        self._held = False
+        self._depth = max(0, self._depth - 1)
 
     def __enter__(self) -> "_AuditedCounter":
         self.acquire()
@@ -49,13 +49,13 @@ class _AuditedCounter:
     @property
     def value(self) -> int:
         """The count; a read without the lock is recorded."""
-        if not self._held:
+        if not self._depth:
             self.unguarded.append("read")
         return self._value
 
     @value.setter
     def value(self, new: int) -> None:
-        if not self._held:
+        if not self._depth:
             self.unguarded.append("write")
         self._value = new
 
@@ -108,6 +108,8 @@ def check_counter(counter: object, workers: object, worker: object = None) -> Fe
         )
     if audited.value != AUDIT_TIMES:
         return Feedback(False, f"{name}(counter, {AUDIT_TIMES}) added {audited.value} instead of {AUDIT_TIMES}: it must add 1 per time.")
+    if value < expected:
+        return Feedback(False, f"The counter is {value:,} instead of {expected:,}, yet {name} holds the lock: did the processes run another worker? Pass the check the same worker_function the processes ran.")
     if value != expected:
         return Feedback(False, f"The counter is {value:,} instead of {expected:,}: start from a fresh Value(\"i\", 0), with 4 processes of 10,000 each.")
     return Feedback(True, f"{expected:,}, and {name} reads and writes the counter only under its lock, so no run can lose an update.")
