@@ -164,3 +164,27 @@ def test_segments_in_use_by_other_processes_are_not_blamed_on_a_notebook():
     finally:
         segment.close()
         segment.unlink()
+
+
+def test_a_text_source_edited_alone_fails_the_sync_test_naming_notebook_and_cell(project):
+    import jupytext
+
+    shutil.copy(ROOT / "jupytext.toml", project / "jupytext.toml")
+    shutil.copy(ROOT / "tests" / "test_sources.py", project / "tests" / "test_sources.py")
+    notebook_path = project / "notebooks" / "10_demo.ipynb"
+    write_notebook(notebook_path, [("print(6 * 7)", "42\n"), ("1 / 0", "")])
+    notebook = nbformat.read(notebook_path, as_version=4)
+    notebook.cells[1].metadata["tags"] = ["raises-exception"]
+    nbformat.write(notebook, notebook_path)
+    (project / "sources").mkdir()
+    source = project / "sources" / "10_demo.md"
+    jupytext.write(notebook, source, fmt="md:myst")
+    assert run_pytest(project, "-p", "no:xdist", "tests/test_sources.py").returncode == 0  # in step: passes
+
+    edited = source.read_text().replace("print(6 * 7)", "print(6 * 8)").replace(":tags: [raises-exception]\n", "")
+    source.write_text(edited)
+    result = run_pytest(project, "-p", "no:xdist", "tests/test_sources.py")
+    assert result.returncode == 1
+    assert "notebooks/10_demo.ipynb and sources/10_demo.md disagree (run `make sync`" in result.stdout
+    assert "cell 0 (code, 'print(6 * 7)'): source differs at line 1: notebook 'print(6 * 7)', source 'print(6 * 8)'" in result.stdout
+    assert "cell 1 (code, '1 / 0'): tags differ: notebook ['raises-exception'], source []" in result.stdout
