@@ -112,9 +112,15 @@ class StartMethodNotebook(IPyNbFile):
 
     def teardown(self) -> None:
         """Shut the kernel down as JupyterLab does (politely, so exit handlers run), then check leftovers."""
-        descendants = []
+        descendants, held = [], set()
         if self.kernel is not None and self.kernel.is_alive():
-            descendants = psutil.Process(self.kernel.km.provisioner.pid).children(recursive=True)
+            kernel = psutil.Process(self.kernel.km.provisioner.pid)
+            descendants = kernel.children(recursive=True)
+            # What the kernel's processes hold in /dev/shm now: after a clean exit, none of it may remain. Only
+            # these are checked: other processes (tests beside this notebook, a PostgreSQL server) create and
+            # remove entries there all the time, and an entry nobody maps cannot be told apart by its name.
+            tree = {kernel.pid, *(p.pid for p in descendants)}
+            held = {name for name, users in _shm_users().items() if users & tree}
             # nbval's own stop() kills the kernel's whole process group at once, which leaves
             # multiprocessing's semaphores behind in /dev/shm; a learner's kernel exits normally.
             self.kernel.kc.stop_channels()
@@ -124,13 +130,12 @@ class StartMethodNotebook(IPyNbFile):
         described = [f"pid {p.pid}: {' '.join(_cmdline(p))[:120]}" for p in alive]
         for process in alive:
             process.kill()
-        # The resource tracker cleans up just after the kernel exits: give it a moment. Entries that some
-        # other process still uses (another notebook running beside this one) are not this kernel's.
-        left = _orphans(_shm_entries() - self.shm_before)
+        # The resource tracker cleans up just after the kernel exits: give it a moment.
+        left = _orphans(held & _shm_entries())
         deadline = time.monotonic() + 10
         while left and time.monotonic() < deadline:
             time.sleep(0.2)
-            left = _orphans(_shm_entries() - self.shm_before)
+            left = _orphans(held & _shm_entries())
         assert not alive, f"processes outlived the kernel (killed now): {described}"
         assert not left, f"left in {SHM} after the kernel exited, used by no process: {sorted(left)}"
 

@@ -188,3 +188,18 @@ def test_a_text_source_edited_alone_fails_the_sync_test_naming_notebook_and_cell
     assert "notebooks/10_demo.ipynb and sources/10_demo.md disagree (run `make sync`" in result.stdout
     assert "cell 0 (code, 'print(6 * 7)'): source differs at line 1: notebook 'print(6 * 7)', source 'print(6 * 8)'" in result.stdout
     assert "cell 1 (code, '1 / 0'): tags differ: notebook ['raises-exception'], source []" in result.stdout
+
+
+@pytest.mark.skipif(not Path("/dev/shm").is_dir(), reason="needs /dev/shm")
+def test_a_semaphore_that_outlives_the_kernel_fails_the_run(project):
+    # A named semaphore made without multiprocessing's bookkeeping (no finalizer, no resource tracker): nothing
+    # removes it when the kernel exits, as with a kernel killed before it could clean up.
+    name = f"mp-harness-{uuid.uuid4().hex[:12]}"
+    leaks = f"import _multiprocessing\nsemaphore = _multiprocessing.SemLock(1, 1, 1, '/{name}', False)"
+    write_notebook(project / "notebooks" / "semaphore.ipynb", [(leaks, "")])
+    try:
+        result = run_pytest(project, "--start-methods=spawn", "--one-cpu-method=", "--no-rerun", "notebooks")
+    finally:
+        Path(f"/dev/shm/sem.{name}").unlink(missing_ok=True)
+    assert result.returncode == 1
+    assert f"left in /dev/shm after the kernel exited, used by no process: ['sem.{name}']" in result.stdout
