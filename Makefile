@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 # JupyterLab refuses to run as root (common in containers) unless told to.
 LAB_ARGS ?= $(shell [ "$$(id -u 2>/dev/null)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test soak sync notebooks clean
+.PHONY: lab test soak sync notebooks execute clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed, found " + sys.version.split()[0] + ": run make PYTHON=python3.12 (or another 3.11+)")'
@@ -40,12 +40,25 @@ sync: $(STAMP)
 	$(BIN)/jupytext --sync --quiet notebooks/*.ipynb
 
 ## notebooks: sync, re-execute the notebooks and store their outputs (NOTEBOOKS="notebooks/03_*.ipynb" for some)
+# The stored outputs come from Python 3.14 under forkserver, its default on Linux: with REFERENCE_PYTHON where it
+# is on PATH, otherwise in the Debian sid root of tools/sid-python. REFERENCE_PYTHON=python3 uses another Python
+# (the tests still compare its outputs on every Python; commit outputs from 3.14).
+REFERENCE_PYTHON ?= python3.14
 NOTEBOOKS ?= notebooks/*.ipynb
 notebooks: sync
-	IPYKERNEL_CELL_NAME='<cell>' $(BIN)/python -m jupyter nbconvert --to notebook --execute --inplace \
-		--ExecutePreprocessor.timeout=120 --ExecutePreprocessor.record_timing=False \
-		--ExecutePreprocessor.kernel_name=python3 $(NOTEBOOKS)
+	@if command -v $(REFERENCE_PYTHON) >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory execute PYTHON=$(REFERENCE_PYTHON) VENV=.venv-reference NOTEBOOKS="$(NOTEBOOKS)"; \
+	else \
+		echo "$(REFERENCE_PYTHON) is not on PATH: running it in the Debian sid root (tools/sid-python)"; \
+		tools/sid-python setup && tools/sid-python run make --no-print-directory execute PYTHON=python3.14 VENV=.venv-3.14-sid NOTEBOOKS="$(NOTEBOOKS)"; \
+	fi
 	$(BIN)/jupytext --sync --quiet $(NOTEBOOKS)  # the text sources take the notebooks' new time stamps
 
+# execute: re-execute NOTEBOOKS in place with this PYTHON, under forkserver (used by `make notebooks`)
+execute: $(STAMP)
+	MP_START_METHOD=forkserver IPYKERNEL_CELL_NAME='<cell>' $(BIN)/python -m jupyter nbconvert --to notebook --execute \
+		--inplace --ExecutePreprocessor.timeout=120 --ExecutePreprocessor.record_timing=False \
+		--ExecutePreprocessor.kernel_name=python3 $(NOTEBOOKS)
+
 clean:
-	rm -rf $(VENV) *.egg-info
+	rm -rf $(VENV) .venv-* *.egg-info

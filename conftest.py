@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import multiprocessing
 import os
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,6 +38,8 @@ SHARED_MEMORY_PREFIXES = ("psm_", "wnsm_")
 # while real notebooks may run beside them (pytest -n 2): only a run with HARNESS_VARIABLE set looks at those.
 HARNESS_PREFIX = "psm_harness_"
 HARNESS_VARIABLE = "COURSE_HARNESS_SELF_TEST"
+# Cells tagged "requires-python-3.N" show a feature of Python 3.N: an older Python runs them but does not compare them.
+REQUIRES_PYTHON = "requires-python-"
 # multiprocessing's own helper processes, which live as long as the kernel and end with it.
 INFRASTRUCTURE = ("multiprocessing.resource_tracker", "multiprocessing.forkserver")
 
@@ -141,6 +144,10 @@ class StartMethodNotebook(IPyNbFile):
 
     def collect(self):
         cells = list(super().collect())
+        for cell in cells:
+            needed = _python_needed(cell.cell)
+            if needed and sys.version_info[:2] < needed:
+                cell.options["check"] = False  # it says it needs a newer Python, instead of showing the feature
         yield from cells
         if self.rerun:
             for cell in cells:
@@ -177,6 +184,15 @@ class LeftoverCheck(pytest.Item):
 
     def reportinfo(self):
         return self.path, None, f"{self.parent.name}: no leftover processes or shared memory"
+
+
+def _python_needed(cell: dict) -> tuple[int, int] | None:
+    """The Python version a cell's tag "requires-python-3.N" asks for (helpers.versions.has_python), if any."""
+    for tag in cell.get("metadata", {}).get("tags", []):
+        if tag.startswith(REQUIRES_PYTHON):
+            major, minor = tag.removeprefix(REQUIRES_PYTHON).split(".")
+            return int(major), int(minor)
+    return None
 
 
 def _shm_entries() -> set[str]:

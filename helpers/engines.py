@@ -10,6 +10,7 @@ import logging
 import multiprocessing
 import os
 import statistics
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -159,12 +160,28 @@ if __name__ == "__main__":
 """
 
 
+# CPython bug gh-115634 (max_tasks_per_child above 1 can leave queued tasks with no worker: a hang) was fixed in
+# these releases (their NEWS files, "gh-115634: Fix a deadlock in ProcessPoolExecutor"); 3.11 and 3.12 receive
+# security fixes only and keep it.
+GH_115634_FIXED_IN = {(3, 13): (3, 13, 15), (3, 14): (3, 14, 7), (3, 15): (3, 15, 0)}  # 3.15: from beta 4 on
+
+
+def gh_115634_fixed(version: tuple[int, ...] | None = None) -> bool:
+    """True if this Python (or ``version``, such as (3, 14, 10)) has the fix for gh-115634."""
+    version = tuple(sys.version_info[:3]) if version is None else tuple(version)
+    if len(version) != 3 or not all(isinstance(part, int) and part >= 0 for part in version):
+        raise ValueError(f"version must be (major, minor, micro), such as (3, 14, 10), got {version!r}")
+    if version[:2] in GH_115634_FIXED_IN:
+        return version >= GH_115634_FIXED_IN[version[:2]]
+    return version[:2] > max(GH_115634_FIXED_IN)
+
+
 def task_limit_finishes(limit: int, timeout: float = 5.0) -> bool:
     """Run 8 tasks on ProcessPoolExecutor(2, max_tasks_per_child=limit) in a separate script; False if it hung.
 
     A hung script is stopped after ``timeout`` seconds together with its worker processes (its own
     process group), so nothing is left behind. CPython bug gh-115634 makes limits above 1 hang on
-    Python 3.11 to 3.13 before their 2026 patch releases.
+    Pythons without its fix (gh_115634_fixed).
     """
     from helpers.scripts import run_script
 

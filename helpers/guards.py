@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import re
 import sys
 import tempfile
@@ -11,6 +12,7 @@ import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing.reduction import ForkingPickler
 from typing import Any, Iterator
 
 from helpers.validation import require_number, require_start_method
@@ -40,7 +42,23 @@ class ChildOutcome:
         return self.value
 
 
-def _call_and_send(connection: Any, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
+@dataclass(frozen=True)
+class _PickledFunction:
+    """A function the parent pickled itself, for the child to unpickle inside _call_and_send.
+
+    Unpickling a function the child cannot import (one defined in a notebook cell, say) fails in the child
+    before any of its code runs; unpickled here, that failure is reported like any other error, and under
+    forkserver too, whose children write their stderr where the server's goes, out of run_in_child's reach.
+    """
+
+    data: bytes
+
+    def load(self) -> Callable[..., Any]:
+        """The function, found by module and name as a child process finds it."""
+        return pickle.loads(self.data)
+
+
+def _call_and_send(connection: Any, function: Callable[..., Any] | _PickledFunction, args: tuple[Any, ...]) -> None:
     """Child side of run_in_child: send back ("value", result) or ("error", text).
 
     On an error the child exits with code 1, as a Process whose target raises does, but sends
@@ -48,6 +66,8 @@ def _call_and_send(connection: Any, function: Callable[..., Any], args: tuple[An
     every start method (a forked child would print into the notebook, a spawned one would not).
     """
     try:
+        if isinstance(function, _PickledFunction):
+            function = function.load()
         result = function(*args)
     except Exception as error:
         connection.send(("error", f"{type(error).__name__}: {error}"))
@@ -90,6 +110,9 @@ def run_in_child(function: Callable[..., Any], *args: Any, method: str = "spawn"
     require_start_method(method)
     require_number("timeout", timeout, minimum=0, strict=True)
     context = multiprocessing.get_context(method)
+    if method != "fork":
+        # Pickled here, as start() would (a lambda fails now, in the parent); unpickled by the child's own code.
+        function = _PickledFunction(bytes(ForkingPickler.dumps(function)))
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_call_and_send, args=(sender, function, args), daemon=True)
     if os.name == "posix" and method != "fork":

@@ -33,6 +33,11 @@ def record_task(task: tuple[Any, Any, int]) -> int:
     return os.getpid()
 
 
+def remember(seen: Any, item: Any) -> None:
+    """Add ``item`` to a shared set (a SyncManager.set() proxy, Python 3.14+)."""
+    seen.add(item)
+
+
 def append_to(shared: Any, key: str, item: Any) -> None:
     """Append ``item`` to the list stored under ``key`` in a shared dict: ``shared[key].append(item)``."""
     shared[key].append(item)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import signal
 import sys
 import threading
 import time
@@ -43,6 +44,22 @@ def wait_for_go(go: Any, timeout: float = 60.0) -> bool:
     """Work of unknown length: wait until the parent sets the Event ``go`` (at most ``timeout`` s); True if it did."""
     require_number("timeout", timeout, minimum=0, strict=True)
     return go.wait(timeout)
+
+
+def until_interrupted(ready: Any, timeout: float = 60.0) -> None:
+    """Set ``ready``, then wait (at most ``timeout`` s) for SIGINT, which ends this process with exit code 1.
+
+    Uncaught, the KeyboardInterrupt that SIGINT raises would also end the process with exit code 1, after
+    printing a traceback. Python's own Ctrl-C handler is installed first: a child of a Jupyter kernel may
+    otherwise inherit the kernel's handling of SIGINT.
+    """
+    require_number("timeout", timeout, minimum=0, strict=True)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        ready.set()  # the signal may come while set() is still finishing: inside the try, it is handled too
+        time.sleep(timeout)
+    except KeyboardInterrupt:
+        sys.exit(1)
 
 
 def sleep_and_report(results: Any, task_id: int, seconds: float) -> None:

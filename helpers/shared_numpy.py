@@ -220,13 +220,17 @@ def limit_blas_threads(threads: int | None) -> None:
     if threads is None:
         return
     require_int("threads", threads, minimum=1)
+    # threadpoolctl limits only the libraries already loaded in this process. A spawn or forkserver worker has
+    # not imported NumPy yet when its initializer runs (a fork worker inherits it), so load its BLAS first.
+    import numpy  # noqa: F401
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=threads, user_api="blas")
 
 
 def blas_threads(_: object = None) -> int:
-    """How many threads NumPy's BLAS may use in this process."""
+    """How many threads NumPy's BLAS may use in this process (NumPy is imported first, which loads BLAS)."""
+    import numpy  # noqa: F401
     from threadpoolctl import threadpool_info
 
     pools = [p for p in threadpool_info() if p.get("user_api") == "blas"]

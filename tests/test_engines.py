@@ -15,6 +15,7 @@ from helpers.engines import (
     run,
     short_cpu_task,
     slice_sum,
+    gh_115634_fixed,
     task_limit_finishes,
     warm_engine,
 )
@@ -68,3 +69,17 @@ def test_bad_input():
 
 def test_a_task_limit_of_one_finishes():
     assert task_limit_finishes(1, timeout=30)
+
+
+@pytest.mark.parametrize("version, fixed", [
+    ((3, 11, 14), False), ((3, 12, 12), False), ((3, 13, 14), False), ((3, 13, 15), True),
+    ((3, 14, 6), False), ((3, 14, 7), True), ((3, 14, 10), True), ((3, 15, 0), True), ((3, 15, 2), True), ((3, 16, 0), True),
+])
+def test_gh_115634_fix_by_version(version, fixed):
+    assert gh_115634_fixed(version) is fixed
+
+
+def test_gh_115634_needs_a_full_version():
+    assert gh_115634_fixed() in (True, False)
+    with pytest.raises(ValueError, match="major, minor, micro"):
+        gh_115634_fixed((3, 14))

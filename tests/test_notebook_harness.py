@@ -203,3 +203,19 @@ def test_a_semaphore_that_outlives_the_kernel_fails_the_run(project):
         Path(f"/dev/shm/sem.{name}").unlink(missing_ok=True)
     assert result.returncode == 1
     assert f"left in /dev/shm after the kernel exited, used by no process: ['sem.{name}']" in result.stdout
+
+
+def test_a_cell_needing_a_newer_python_is_run_but_not_compared_on_an_older_one(project):
+    needs = "from helpers.versions import has_python\nif has_python((3, 99), 'a future feature'):\n    print('shown')"
+    notebook_path = project / "notebooks" / "future.ipynb"
+    write_notebook(notebook_path, [(needs, "shown\n"), ("print('compared')", "compared\n")])
+    notebook = nbformat.read(notebook_path, as_version=4)
+    notebook.cells[0].metadata["tags"] = ["requires-python-3.99"]
+    nbformat.write(notebook, notebook_path)
+    result = run_pytest(project, "--start-methods=spawn", "--one-cpu-method=", "--no-rerun", "-rA", "notebooks")
+    assert result.returncode == 0, result.stdout
+    assert "PASSED notebooks/future.ipynb::spawn::Cell 0" in result.stdout
+    notebook.cells[0].metadata["tags"] = []  # untagged, the note it prints instead is a difference
+    nbformat.write(notebook, notebook_path)
+    result = run_pytest(project, "--start-methods=spawn", "--one-cpu-method=", "--no-rerun", "notebooks")
+    assert "FAILED notebooks/future.ipynb::spawn::Cell 0" in result.stdout

@@ -106,3 +106,12 @@ def test_ends_with_key_points(notebook):
     assert key_points, "no '## Key points' section"
     bullets = re.findall(r"^- ", key_points[-1], re.M)
     assert 3 <= len(bullets) <= 6, f"key points should have 3–6 bullets, found {len(bullets)}"
+
+
+def test_cells_that_need_a_newer_python_say_so_and_are_tagged(notebook):
+    """has_python((3, N), ...) and the tag requires-python-3.N go together: the tag tells the harness not to
+    compare the cell's output on an older Python, where the cell prints which version it needs instead."""
+    for i, cell in enumerate(code_cells(notebook)):
+        asked = set(re.findall(r"has_python\(\((\d+), (\d+)\)", source(cell)))
+        tagged = {tuple(t.removeprefix("requires-python-").split(".")) for t in tags(cell) if t.startswith("requires-python-")}
+        assert asked == tagged, f"code cell {i}: has_python asks for {sorted(asked)}, tags say {sorted(tagged)}"

@@ -123,3 +123,19 @@ def test_is_running():
     assert not is_running(child.pid)
     with pytest.raises(ValueError, match="pid must be ≥ 1"):
         is_running(0)
+
+
+def test_until_interrupted_ends_with_exit_code_1_on_sigint(start_method):
+    import os
+    import signal
+
+    from helpers.processes import until_interrupted
+
+    for _ in range(5):  # the signal lands at a different point of the child each time: every one must give 1
+        running = multiprocessing.Event()
+        child = multiprocessing.Process(target=until_interrupted, args=(running,))
+        child.start()
+        assert running.wait(30)
+        os.kill(child.pid, signal.SIGINT)
+        child.join(30)
+        assert child.exitcode == 1

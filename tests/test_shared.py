@@ -207,10 +207,15 @@ def test_array_size_fits_the_machine():
         array_bytes_for_this_machine(0)
 
 
-def test_blas_threads_can_be_limited_in_a_worker():
+def test_blas_threads_can_be_limited_in_a_worker(start_method):
+    """Under spawn and forkserver the worker has not loaded NumPy when its initializer runs: the limit must hold anyway."""
+    default = blas_threads()  # this process: BLAS's own choice, one thread per CPU it may use
+    with multiprocessing.Pool(1, initializer=limit_blas_threads, initargs=(None,)) as pool:
+        assert pool.apply_async(blas_threads).get(30) == default
     with multiprocessing.Pool(1, initializer=limit_blas_threads, initargs=(1,)) as pool:
         assert pool.apply_async(blas_threads).get(30) == 1
         record = pool.apply_async(matmul_task, (3, 20, 2)).get(30)
+        assert pool.apply_async(blas_threads).get(30) == 1, "the first matrix product must not undo the limit"
     assert record.task_id == 3 and record.value == 1
     with pytest.raises(ValueError, match="threads must be ≥ 1"):
         limit_blas_threads(0)
