@@ -10,7 +10,9 @@ makes ipykernel stop capturing child processes' output at the file-descriptor le
 3. ``no leftovers``: no child process of the kernel and no new shared-memory segment is left.
 
 One more collector, ``METHOD-1cpu`` (``--one-cpu-method``, default spawn), runs the notebook
-in a kernel allowed to use a single CPU, as under ``taskset -c 0``.
+in a kernel allowed to use a single CPU, as under ``taskset -c 0``; and, with ``--pretend-cpus=N``,
+``fork-pretendNcpus`` runs it as if on a machine with N CPUs (helpers.cpus reports that profile), so a
+compared output that depends on the number of CPUs fails.
 """
 
 from __future__ import annotations
@@ -57,6 +59,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="start method for the extra run on a single CPU ('' to skip it)",
     )
     group.addoption(
+        "--pretend-cpus",
+        default="8",
+        help="also run every notebook under fork as if on a machine with this many CPUs (half of them physical cores), "
+        "to catch compared outputs that depend on the number of CPUs (default: %(default)s; '' to skip)",
+    )
+    group.addoption(
         "--no-rerun", action="store_true",
         help="skip running each notebook a second time (otherwise done under the first of --start-methods)",
     )
@@ -86,6 +94,12 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"--start-methods: none given; available here: {multiprocessing.get_all_start_methods()}")
     config.course_one_cpu_methods = _methods(config.option.one_cpu_method)
     config.course_browser_methods = _methods(config.option.browser_start_methods)
+    pretend = config.option.pretend_cpus.strip()
+    if pretend and not (pretend.isdigit() and int(pretend) >= 2):
+        raise pytest.UsageError(f"--pretend-cpus takes a number of CPUs ≥ 2 (or '' to skip), got {pretend!r}")
+    if pretend and "fork" not in multiprocessing.get_all_start_methods():
+        pretend = ""  # the pretend run uses fork, the cheapest way to start many processes on a small machine
+    config.course_pretend_cpus = int(pretend) if pretend else 0
 
 
 class StartMethodNotebook(IPyNbFile):
@@ -94,6 +108,7 @@ class StartMethodNotebook(IPyNbFile):
     start_method = "fork"
     one_cpu = False
     rerun = True
+    pretend = ""  # a CPU profile for helpers.cpus to report instead of this machine's (COURSE_CPU_PROFILE)
 
     def setup(self) -> None:
         self.shm_before = _shm_entries()
@@ -101,6 +116,8 @@ class StartMethodNotebook(IPyNbFile):
         saved_affinity = os.sched_getaffinity(0) if self.one_cpu else None
         os.environ.pop("PYTEST_CURRENT_TEST", None)
         os.environ["MP_START_METHOD"] = self.start_method
+        if self.pretend:
+            os.environ["COURSE_CPU_PROFILE"] = self.pretend
         # Warnings name the cell's temporary file; a fixed name keeps outputs comparable.
         os.environ["IPYKERNEL_CELL_NAME"] = "<cell>"
         if saved_affinity:
@@ -266,15 +283,18 @@ class NotebookUnderEveryMethod(pytest.File):
     """One notebook file: yields one nbval run per start method, and the one-CPU run."""
 
     def collect(self):
-        runs = [(m, False) for m in self.config.course_start_methods]
-        runs += [(m, True) for m in self.config.course_one_cpu_methods]
-        for method, one_cpu in runs:
-            name = f"{method}-1cpu" if one_cpu else method
+        runs = [(m, m, False, "") for m in self.config.course_start_methods]
+        runs += [(f"{m}-1cpu", m, True, "") for m in self.config.course_one_cpu_methods]
+        if self.config.course_pretend_cpus:
+            cpus = self.config.course_pretend_cpus
+            runs.append((f"fork-pretend{cpus}cpus", "fork", False, f"logical={cpus},physical={max(1, cpus // 2)},usable={cpus}"))
+        for name, method, one_cpu, pretend in runs:
             run = StartMethodNotebook.from_parent(self, path=self.path, name=name, nodeid=f"{self.nodeid}::{name}")
-            run.start_method, run.one_cpu = method, one_cpu
+            run.start_method, run.one_cpu, run.pretend = method, one_cpu, pretend
             # The second run (a learner re-running cells) once, under the first method: it checks the notebook,
             # not the start method, and running it under every method would cost a quarter of the suite's time.
-            run.rerun = not one_cpu and not self.config.option.no_rerun and method == self.config.course_start_methods[0]
+            first = name == self.config.course_start_methods[0]
+            run.rerun = first and not self.config.option.no_rerun
             yield run
 
 

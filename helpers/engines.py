@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from helpers.machine import fingerprint
-from helpers.measure import SpeedupSweep, SweepRow, fit_amdahl
+from helpers.measure import SpeedupSweep, SweepRow, fit_amdahl, fit_counts
 from helpers.tasks import io_wait, noop
 from helpers.validation import (
     require_int,
@@ -129,10 +129,10 @@ def engine_sweep(engine: str, worker: Callable[[Any], Any], tasks: Sequence[Any]
     baseline = seconds[1]
     machine = fingerprint()
     rows = tuple(SweepRow(n, seconds[n], baseline / seconds[n], baseline / seconds[n] / n) for n in counts)
-    fit_counts = [n for n in counts if n <= machine.usable_cpus]
+    fitted = fit_counts(counts, machine, len(task_list))
     return SpeedupSweep(
-        rows=rows, serial_fraction=fit_amdahl(fit_counts, [seconds[n] for n in fit_counts]), machine=machine,
-        task_count=len(task_list), worker_name=getattr(worker, "__qualname__", repr(worker)), fit_limit=max(fit_counts),
+        rows=rows, serial_fraction=fit_amdahl(fitted, [seconds[n] for n in fitted]), machine=machine,
+        task_count=len(task_list), worker_name=getattr(worker, "__qualname__", repr(worker)), fit_limit=max(fitted, default=0),
     )
 
 
@@ -193,13 +193,6 @@ def task_limit_finishes(limit: int, timeout: float = 5.0) -> bool:
     if result.returncode != 0:
         raise RuntimeError(f"the executor script failed: {result.stderr.strip().splitlines()[-1:]}")
     return True
-
-
-def short_cpu_task(task_id: int) -> Any:
-    """A CPU-bound task of a few tens of milliseconds (traced_cpu with 400,000 iterations), for the engine sweeps."""
-    from helpers.tasks import traced_cpu
-
-    return traced_cpu(task_id, 400_000)
 
 
 def quiet_task_errors() -> None:

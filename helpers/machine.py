@@ -8,18 +8,12 @@ import platform
 import sys
 from dataclasses import dataclass
 
+from helpers.cpus import CpuProfile, cpu_profile, usable_cpus
 from helpers.validation import require_start_method
 
+__all__ = ["Fingerprint", "default_start_method", "fingerprint", "setup_notebook", "usable_cpus"]
+
 START_METHOD_VARIABLE = "MP_START_METHOD"
-
-
-def usable_cpus() -> int:
-    """CPUs this process may run on (affinity, cgroup-free), never less than 1."""
-    if hasattr(os, "process_cpu_count"):  # Python 3.13+
-        return os.process_cpu_count() or 1
-    if hasattr(os, "sched_getaffinity"):  # Linux and some Unixes
-        return len(os.sched_getaffinity(0)) or 1
-    return os.cpu_count() or 1
 
 
 def default_start_method() -> str:
@@ -31,29 +25,44 @@ def default_start_method() -> str:
 
 @dataclass(frozen=True)
 class Fingerprint:
-    """What a measurement depends on: Python, platform, CPUs, start method."""
+    """What a measurement depends on: Python, platform, the CPUs (CpuProfile), start method."""
 
     python: str
     implementation: str
     platform: str
-    cpu_count: int
-    usable_cpus: int
+    cpus: CpuProfile
     start_method: str
     start_method_source: str
 
+    @property
+    def cpu_count(self) -> int:
+        """Logical CPUs in the machine (os.cpu_count())."""
+        return self.cpus.logical
+
+    @property
+    def usable_cpus(self) -> int:
+        """CPUs this process may run on."""
+        return self.cpus.usable
+
+    @property
+    def effective_cpus(self) -> int:
+        """The CPUs pools and sweeps are sized for: usable ones, fewer under a container's CPU quota."""
+        return self.cpus.effective
+
     def describe(self) -> str:
-        """Several lines for the top of a notebook."""
+        """Four lines for the top of a notebook."""
         return "\n".join(
             [
                 f"Python {self.python} ({self.implementation}) on {self.platform}",
-                f"CPUs: {self.cpu_count} in the machine, {self.usable_cpus} usable by this process",
+                self.cpus.describe(),
                 f"Start method: {self.start_method} ({self.start_method_source})",
             ]
         )
 
     def stamp(self) -> str:
         """One short line to print on every plot."""
-        return f"{self.usable_cpus} usable CPUs · start method {self.start_method} · Python {self.python}"
+        cores = f" ({self.cpus.cores_for_fit} cores)" if self.cpus.cores_for_fit < self.effective_cpus else ""
+        return f"{self.effective_cpus} CPUs{cores} · start method {self.start_method} · Python {self.python}"
 
 
 def fingerprint() -> Fingerprint:
@@ -70,8 +79,7 @@ def fingerprint() -> Fingerprint:
         python=platform.python_version(),
         implementation=platform.python_implementation(),
         platform=platform.platform(terse=True),
-        cpu_count=os.cpu_count() or 1,
-        usable_cpus=usable_cpus(),
+        cpus=cpu_profile(),
         start_method=method,
         start_method_source=source,
     )

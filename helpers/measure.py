@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from helpers.machine import Fingerprint, fingerprint
-from helpers.tasks import noop
+from helpers.tasks import import_modules, noop
 from helpers.validation import (
     require_int,
     require_number,
@@ -110,6 +110,24 @@ class SweepRow:
     efficiency: float
 
 
+# Amdahl's law assumes each added worker brings a whole core and has work to do: fit it only where both hold.
+FIT_TASKS_PER_WORKER = 4
+
+
+def fit_counts(counts: Sequence[int], machine: Fingerprint, tasks: int) -> list[int]:
+    """The worker counts an Amdahl fit may use: one physical core each (no SMT sibling, no more than the CPUs
+    usable under any quota), and at least FIT_TASKS_PER_WORKER tasks each."""
+    require_int("tasks", tasks, minimum=1)
+    return [n for n in sorted(set(counts)) if n <= machine.cpus.cores_for_fit and tasks / n >= FIT_TASKS_PER_WORKER]
+
+
+def task_ceiling(tasks: int, workers: int) -> float:
+    """The most speedup ``tasks`` equal tasks allow on ``workers`` workers: tasks ÷ ⌈tasks ÷ workers⌉ rounds."""
+    require_int("tasks", tasks, minimum=1)
+    require_int("workers", workers, minimum=1)
+    return tasks / -(-tasks // workers)
+
+
 @dataclass(frozen=True)
 class SpeedupSweep:
     """Times of the same tasks on pools of several sizes, with the Amdahl fit."""
@@ -119,7 +137,7 @@ class SpeedupSweep:
     machine: Fingerprint
     task_count: int
     worker_name: str
-    fit_limit: int = 0
+    fit_limit: int = 0  # the largest worker count the fit used (0: no fit)
 
     def row(self, workers: int) -> SweepRow:
         """The row measured with this many workers."""
@@ -133,13 +151,14 @@ class SpeedupSweep:
         lines = [f"{'workers':>7}  {'time':>9}  {'speedup':>7}  {'efficiency':>10}"]
         for r in self.rows:
             lines.append(f"{r.workers:>7}  {format_seconds(r.seconds):>9}  {r.speedup:>6.2f}×  {r.efficiency:>9.0%}")
+        where = f"workers ≤ {self.fit_limit}: a core and ≥ {FIT_TASKS_PER_WORKER} tasks each"
         if self.serial_fraction is None:
-            lines.append("Amdahl fit: needs at least 2 worker counts ≤ usable CPUs")
+            lines.append(f"Amdahl fit: needs at least 2 worker counts with a core and ≥ {FIT_TASKS_PER_WORKER} tasks each")
         elif self.serial_fraction < 0.005:
-            lines.append(f"Amdahl fit (workers ≤ {self.fit_limit}): serial fraction {self.serial_fraction:.1%}: no serial part measured")
+            lines.append(f"Amdahl fit ({where}): serial fraction {self.serial_fraction:.1%}: no serial part measured")
         else:
             lines.append(
-                f"Amdahl fit (workers ≤ {self.fit_limit}): serial fraction {self.serial_fraction:.1%}, "
+                f"Amdahl fit ({where}): serial fraction {self.serial_fraction:.1%}, "
                 f"so at most {1 / self.serial_fraction:.0f}× with unlimited CPUs"
             )
         return "\n".join(lines)
@@ -161,11 +180,12 @@ def speedup_sweep(
 ) -> SpeedupSweep:
     """Time ``pool.map(worker, tasks)`` on warm pools of each size; fit Amdahl's law.
 
-    One worker is always measured, as the baseline. Pool start-up is excluded (each pool is
-    warmed with one trivial task per worker first), so the speedup is that of the work itself.
-    The Amdahl fit uses only worker counts up to the usable CPUs: beyond them workers share CPUs,
-    which the law does not model. Each map waits at most ``timeout`` seconds, so a worker
-    that dies (and makes a plain ``Pool.map`` wait forever) ends in a TimeoutError instead.
+    One worker is always measured, as the baseline. Pool start-up is excluded: every worker imports the
+    worker's module in its initializer (a spawn or forkserver worker would otherwise pay that import
+    inside its first timed task), and each pool is warmed with one trivial task per worker first.
+    The Amdahl fit uses only worker counts with a physical core and 4 tasks each (fit_counts): beyond
+    them workers share cores, which the law does not model. Each map waits at most ``timeout`` seconds,
+    so a worker that dies (and makes a plain ``Pool.map`` wait forever) ends in a TimeoutError instead.
     ``serial``, if given, is called in the parent inside the timed region before each map: a
     serial part of the job (reading input, merging results) that no number of workers speeds up.
     """
@@ -182,7 +202,7 @@ def speedup_sweep(
     bar = _progress(total=len(counts) * repeats, enabled=progress, description="speedup sweep")
     try:
         for count in counts:
-            with multiprocessing.Pool(count) as pool:
+            with multiprocessing.Pool(count, initializer=import_modules, initargs=([worker.__module__],)) as pool:
                 _map_with_timeout(pool, noop, range(count), 1, timeout)  # warm-up: workers started and imported
                 samples = []
                 for _ in range(repeats):
@@ -199,15 +219,14 @@ def speedup_sweep(
     rows = tuple(
         SweepRow(n, seconds[n], baseline / seconds[n], baseline / seconds[n] / n) for n in counts
     )
-    fit_counts = [n for n in counts if n <= machine.usable_cpus]
-    serial = fit_amdahl(fit_counts, [seconds[n] for n in fit_counts])
+    fitted = fit_counts(counts, machine, len(task_list))
     return SpeedupSweep(
         rows=rows,
-        serial_fraction=serial,
+        serial_fraction=fit_amdahl(fitted, [seconds[n] for n in fitted]),
         machine=machine,
         task_count=len(task_list),
         worker_name=getattr(worker, "__qualname__", repr(worker)),
-        fit_limit=max(fit_counts),
+        fit_limit=max(fitted, default=0),
     )
 
 

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 from helpers.machine import Fingerprint, fingerprint
-from helpers.measure import SpeedupSweep, amdahl_speedup
+from helpers.measure import SpeedupSweep, amdahl_speedup, task_ceiling
 from helpers.tasks import TaskRecord
 
 PROJECTOR_STYLE = {
@@ -44,7 +44,7 @@ def stamp(figure: Any, machine: Fingerprint | None = None) -> None:
 
 
 def plot_speedup(sweep: SpeedupSweep, title: str | None = None) -> Any:
-    """Measured speedup against workers, beside the ideal line and the Amdahl's-law fit."""
+    """Measured speedup against workers, beside the ideal line, the Amdahl's-law fit, the cores and the task ceiling."""
     import matplotlib.pyplot as plt
 
     if not isinstance(sweep, SpeedupSweep):
@@ -53,22 +53,21 @@ def plot_speedup(sweep: SpeedupSweep, title: str | None = None) -> Any:
     top = max(counts)
     with projector_style():
         fig, ax = plt.subplots(figsize=(9, 5.5))
-        ax.plot([1, top], [1, top], "--", color="0.5", label="ideal (speedup = workers)")
-        if sweep.serial_fraction is not None:
-            xs = [1 + i * (top - 1) / 100 for i in range(101)]
+        _ideal(ax, sweep.machine, top)
+        _task_ceiling(ax, sweep.task_count, counts)
+        if sweep.serial_fraction is not None:  # drawn up to the CPUs: the law knows nothing of workers sharing a CPU
+            right = min(top, sweep.machine.effective_cpus)
+            xs = [1 + i * (right - 1) / 100 for i in range(101)]
             ax.plot(
                 xs,
                 [amdahl_speedup(sweep.serial_fraction, x) for x in xs],
                 ":",
                 color="tab:orange",
                 linewidth=2.5,
-                label=f"Amdahl fit (serial fraction {sweep.serial_fraction:.1%})",
+                label=f"Amdahl fit on 1–{sweep.fit_limit} workers (serial fraction {sweep.serial_fraction:.1%})",
             )
         ax.plot(counts, [r.speedup for r in sweep.rows], "o-", color="tab:blue", markersize=8, label="measured")
-        cpus = sweep.machine.usable_cpus
-        if cpus < top:
-            ax.axvline(cpus, color="tab:red", alpha=0.4)
-            ax.text(cpus, 1, f" {cpus} usable CPUs", color="tab:red", va="bottom")
+        _hardware_marks(ax, sweep.machine, top)
         title = title or f"Speedup of {sweep.task_count} × {sweep.worker_name}"
         _finish_speedup_plot(fig, ax, counts, "worker processes", title, sweep.machine)
     return fig
@@ -88,20 +87,61 @@ def plot_speedup_comparison(sweeps: Mapping[str, SpeedupSweep], title: str) -> A
     machine = next(iter(sweeps.values())).machine
     with projector_style():
         fig, ax = plt.subplots(figsize=(9, 5.5))
-        ax.plot([1, top], [1, top], "--", color="0.5", label="ideal (speedup = workers)")
+        _ideal(ax, machine, top)
+        _task_ceiling(ax, min(sweep.task_count for sweep in sweeps.values()), counts)
         for name, sweep in sweeps.items():
             fit = "" if sweep.serial_fraction is None else f" (serial fraction {sweep.serial_fraction:.1%})"
             ax.plot([r.workers for r in sweep.rows], [r.speedup for r in sweep.rows], "o-", markersize=8, label=name + fit)
+        _hardware_marks(ax, machine, top)
         _finish_speedup_plot(fig, ax, counts, "workers", title, machine)
     return fig
+
+
+def _ideal(ax: Any, machine: Fingerprint, top: int) -> None:
+    """The ideal line: speedup = workers, up to the CPUs the pools may use, flat beyond them."""
+    cpus = machine.cpus.effective
+    xs = [1, min(cpus, top)] + ([top] if top > cpus else [])
+    ax.plot(xs, [min(x, cpus) for x in xs], "--", color="0.5", label="ideal (speedup = workers, up to the CPUs)")
+
+
+def _task_ceiling(ax: Any, tasks: int, counts: Sequence[int]) -> None:
+    """Where too few tasks cap the speedup (tasks ÷ ⌈tasks ÷ workers⌉ < workers), draw that ceiling."""
+    ceilings = [task_ceiling(tasks, n) for n in counts]
+    if any(c < n - 1e-9 for c, n in zip(ceilings, counts)):
+        ax.plot(counts, ceilings, "s-", color="tab:green", alpha=0.6, markersize=5,
+                label=f"most that {tasks} tasks allow (tasks ÷ rounds)")
+
+
+def _hardware_marks(ax: Any, machine: Fingerprint, top: int) -> None:
+    """Vertical lines at the physical cores (with SMT) and at the CPUs the pools may use, where they fall in range."""
+    cpus = machine.cpus
+    marks = []
+    if cpus.smt and cpus.cores_for_fit < min(cpus.effective, top):
+        marks.append((cpus.cores_for_fit, f" {cpus.cores_for_fit} cores", "tab:purple"))
+    if cpus.effective <= top:
+        marks.append((cpus.effective, f" {cpus.effective} CPUs", "tab:red"))
+    for x, text, color in marks:
+        ax.axvline(x, color=color, alpha=0.4)
+        ax.text(x, 0.02, text, color=color, va="bottom", fontsize=12, transform=ax.get_xaxis_transform())
 
 
 def _finish_speedup_plot(fig: Any, ax: Any, counts: Sequence[int], xlabel: str, title: str, machine: Fingerprint) -> None:
     """Axes, legend, grid and machine stamp shared by the speedup plots."""
     ax.set_xlabel(xlabel)
     ax.set_ylabel("speedup over 1 worker (×)")
+    if max(counts) >= 16:  # many CPUs: doublings equally spaced, so 1, 2 and 4 workers do not crowd into a corner
+        from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
+
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log", base=2)
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_major_formatter(ScalarFormatter())
+            axis.set_minor_locator(NullLocator())
+        ax.yaxis.set_major_locator(FixedLocator([2**k for k in range(max(counts).bit_length() + 1)]))
+        ax.set_ylim(0.5, 2 * max(counts))
+    else:
+        ax.set_ylim(bottom=0)
     ax.set_xticks(counts)
-    ax.set_ylim(bottom=0)
     ax.set_title(title)
     ax.legend(loc="upper left")
     ax.grid(alpha=0.3)

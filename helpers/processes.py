@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import queue
 import signal
+import statistics
 import sys
 import threading
 import time
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from helpers.guards import join_all
 from helpers.tasks import TaskRecord, traced_cpu, traced_sleep
 from helpers.validation import require_int, require_number, require_start_method
 
@@ -158,6 +160,47 @@ def _collect(results: Any, count: int, timeout: float, workers: Sequence[Any]) -
             worker.join(5)
         raise TimeoutError(f"only {len(items)} of {count} results arrived within {timeout} s; the workers were stopped") from None
     return items
+
+
+def _burn_together(start_line: Any, results: Any, task_id: int, n: int) -> None:
+    """Wait at the start line with the others, then run traced_cpu and put its record on ``results``."""
+    start_line.wait(60)
+    results.put(traced_cpu(task_id, n))
+
+
+@dataclass(frozen=True)
+class BusySpeed:
+    """Per-worker speed with ``busy`` processes computing at once, relative to one alone (1.0 = as fast)."""
+
+    busy: int
+    median: float  # the typical worker's speed, relative to one process alone
+    slowest: float
+    fastest: float
+
+
+def speed_when_busy(counts: Sequence[int], n: int = 2_000_000, timeout: float = 120.0) -> list[BusySpeed]:
+    """For each count, start that many processes together, each burning ``n`` iterations; compare their speeds
+    with that of one process alone. Turbo, shared SMT cores and slower efficiency cores all show here."""
+    require_int("n", n, minimum=1)
+    require_number("timeout", timeout, minimum=0, strict=True)
+    if isinstance(counts, (str, bytes)) or not counts:
+        raise ValueError(f"counts must be a non-empty list of process counts such as [1, 2, 4], got {counts!r}")
+    for count in counts:
+        require_int("each count", count, minimum=1)
+    speeds: dict[int, list[float]] = {}
+    for count in sorted(set(counts) | {1}):
+        start_line, results = multiprocessing.Barrier(count), multiprocessing.Queue()
+        workers = [multiprocessing.Process(target=_burn_together, args=(start_line, results, i, n)) for i in range(count)]
+        for worker in workers:
+            worker.start()
+        records = _collect(results, count, timeout, workers)
+        join_all(workers, timeout)
+        speeds[count] = [n / record.seconds for record in records]
+    alone = speeds[1][0]
+    return [
+        BusySpeed(count, statistics.median(speeds[count]) / alone, min(speeds[count]) / alone, max(speeds[count]) / alone)
+        for count in sorted(set(counts))
+    ]
 
 
 def is_running(pid: int) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import multiprocessing
 import pickle
 import time
@@ -10,7 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from helpers.guards import join_all, run_in_child
-from helpers.tasks import noop
+from helpers.tasks import import_modules, noop
 from helpers.validation import require_int, require_number, require_start_method
 
 # The order the course prints start methods in: Python 3.14 lists the platform's default first, which would make
@@ -71,16 +70,9 @@ def target_outcome(target: Callable[..., Any], method: str, *args: Any, timeout:
     return f"fails: {outcome.error}"
 
 
-def import_modules(names: Sequence[str]) -> None:
-    """Import each named module (a child's start-up work, for the preload measurement)."""
-    for name in names:
-        importlib.import_module(name)
-
-
 _PRELOAD_SCRIPT = """
 import multiprocessing, time
-from helpers.start_methods import import_modules
-from helpers.tasks import noop
+from helpers.tasks import import_modules, noop
 
 if __name__ == "__main__":
     context = multiprocessing.get_context("forkserver")

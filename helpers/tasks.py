@@ -64,6 +64,20 @@ def traced_cpu(task_id: int, n: int = CPU_TASK_SIZE) -> TaskRecord:
     return TaskRecord(task_id, os.getpid(), threading.get_native_id(), start, time.perf_counter(), value)
 
 
+def traced_cpu_task(task: tuple[int, int]) -> TaskRecord:
+    """traced_cpu taking one (task_id, iterations) pair, for map: the tasks of a sized sweep (helpers.sizing)."""
+    task_id, iterations = task
+    return traced_cpu(task_id, iterations)
+
+
+def import_modules(names: list[str]) -> None:
+    """Import each named module now (a pool initializer: imports before the first timed task, not during it)."""
+    import importlib
+
+    for name in names:
+        importlib.import_module(name)
+
+
 def traced_sleep(task_id: int, seconds: float = 0.1) -> TaskRecord:
     """Run ``io_wait(seconds)`` and return a TaskRecord of when and where it ran."""
     require_int("task_id", task_id)

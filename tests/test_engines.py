@@ -13,13 +13,12 @@ from helpers.engines import (
     quiet_task_errors,
     require_engine,
     run,
-    short_cpu_task,
-    slice_sum,
     gh_115634_fixed,
+    slice_sum,
     task_limit_finishes,
     warm_engine,
 )
-from helpers.tasks import TaskRecord, square
+from helpers.tasks import TaskRecord, square, traced_cpu_task
 
 
 @pytest.fixture(autouse=True)
@@ -37,9 +36,9 @@ def test_every_engine_runs_the_same_tasks_in_order(engine):
 
 
 def test_engine_sweep_returns_a_speedup_sweep():
-    sweep = engine_sweep("ProcessPoolExecutor", short_cpu_task, range(4), [2], repeats=1)
+    sweep = engine_sweep("ProcessPoolExecutor", traced_cpu_task, [(i, 100_000) for i in range(4)], [2], repeats=1)
     assert [r.workers for r in sweep.rows] == [1, 2] and sweep.row(1).speedup == pytest.approx(1)
-    assert sweep.worker_name == "short_cpu_task" and isinstance(short_cpu_task(3), TaskRecord)
+    assert sweep.worker_name == "traced_cpu_task" and isinstance(traced_cpu_task((3, 10)), TaskRecord)
 
 
 def test_dask_client_runs_and_closes_a_local_cluster():

@@ -34,7 +34,7 @@ def test_setup_notebook_applies_mp_start_method(method, monkeypatch, capsys, res
     assert machine.start_method_source == "set by MP_START_METHOD"
     printed = capsys.readouterr().out
     assert f"Start method: {method} (set by MP_START_METHOD)" in printed
-    assert f"{machine.usable_cpus} usable by this process" in printed
+    assert f"{machine.usable_cpus} usable by this process" in printed and f"pools here use {machine.effective_cpus}" in printed
 
 
 def test_setup_notebook_without_variable_keeps_the_default(monkeypatch, capsys, restore_start_method):
@@ -51,8 +51,23 @@ def test_setup_notebook_rejects_unknown_method(monkeypatch, restore_start_method
 
 
 def test_stamp_names_cpus_method_and_python(restore_start_method):
+    from dataclasses import replace
+
+    from helpers.cpus import CpuProfile
+
     machine = fingerprint()
-    assert machine.stamp() == f"{machine.usable_cpus} usable CPUs · start method {machine.start_method} · Python {machine.python}"
+    cores = machine.cpus.cores_for_fit
+    shown = f" ({cores} cores)" if cores < machine.effective_cpus else ""
+    assert machine.stamp() == f"{machine.effective_cpus} CPUs{shown} · start method {machine.start_method} · Python {machine.python}"
+    laptop = replace(machine, cpus=CpuProfile(16, 8, 16, None))
+    assert laptop.stamp().startswith("16 CPUs (8 cores) · start method")
+    container = replace(machine, cpus=CpuProfile(64, 32, 64, 1.5))
+    assert container.stamp().startswith("2 CPUs · start method")  # what the pools get, not the host
+
+
+def test_describe_prints_python_the_cpus_and_the_start_method(restore_start_method):
+    lines = fingerprint().describe().splitlines()
+    assert [line.split(" ")[0] for line in lines] == ["Python", "CPUs:", "CPU:", "Start"]
 
 
 def test_importing_helpers_has_no_side_effects(tmp_path):

@@ -71,15 +71,15 @@ def test_fit_amdahl_edge_cases():
 
 
 def test_speedup_sweep_measures_every_count_and_the_baseline():
-    sweep = speedup_sweep(cpu_burn, [20_000] * 4, workers=[2], repeats=1, progress=False)
+    sweep = speedup_sweep(cpu_burn, [20_000] * 8, workers=[2], repeats=1, progress=False)
     assert [r.workers for r in sweep.rows] == [1, 2]  # 1 is always added as the baseline
     base = sweep.row(1)
     assert base.speedup == pytest.approx(1) and base.efficiency == pytest.approx(1)
     two = sweep.row(2)
     assert two.speedup == pytest.approx(base.seconds / two.seconds)
     assert two.efficiency == pytest.approx(two.speedup / 2)
-    assert sweep.task_count == 4 and sweep.worker_name == "cpu_burn"
-    if sweep.machine.usable_cpus >= 2:
+    assert sweep.task_count == 8 and sweep.worker_name == "cpu_burn"
+    if sweep.machine.cpus.cores_for_fit >= 2:
         assert sweep.serial_fraction is not None and 0 <= sweep.serial_fraction <= 1
     assert "speedup" in sweep.table() and "Amdahl fit" in sweep.table()
     with pytest.raises(KeyError, match="no row for 3 workers"):
@@ -165,3 +165,26 @@ def test_progress_yields_every_item_in_order():
     from helpers.measure import progress
 
     assert list(progress(range(5), "counting")) == [0, 1, 2, 3, 4]
+
+
+def test_fit_counts_keep_a_core_and_four_tasks_per_worker():
+    from dataclasses import replace
+
+    from helpers.cpus import CpuProfile
+    from helpers.machine import fingerprint
+    from helpers.measure import fit_counts
+
+    laptop = replace(fingerprint(), cpus=CpuProfile(16, 8, 16, None))
+    assert fit_counts([1, 2, 4, 8, 16, 32], laptop, 64) == [1, 2, 4, 8]  # not past the physical cores
+    assert fit_counts([1, 2, 4, 8, 16, 32], laptop, 12) == [1, 2]  # 12 tasks: 4 each only up to 3 workers
+    container = replace(fingerprint(), cpus=CpuProfile(64, 32, 64, 1.5))
+    assert fit_counts([1, 2, 4], container, 8) == [1, 2]
+    with pytest.raises(ValueError, match="tasks must be ≥ 1"):
+        fit_counts([1], laptop, 0)
+
+
+@pytest.mark.parametrize("tasks, workers, ceiling", [(12, 16, 12.0), (12, 8, 6.0), (10, 8, 5.0), (64, 16, 16.0), (64, 3, 64 / 22)])
+def test_task_ceiling(tasks, workers, ceiling):
+    from helpers.measure import task_ceiling
+
+    assert task_ceiling(tasks, workers) == pytest.approx(ceiling)

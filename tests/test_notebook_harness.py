@@ -4,6 +4,7 @@ Runs pytest on small throw-away notebooks in a temporary copy of the project's c
 so a harness that silently stopped comparing (or stopped capturing child output) fails here.
 """
 
+import multiprocessing
 import os
 import shutil
 import subprocess
@@ -17,6 +18,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 import conftest
+from helpers.machine import fingerprint
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,6 +44,8 @@ def project(tmp_path: Path) -> Path:
 
 
 def run_pytest(project: Path, *args: str) -> subprocess.CompletedProcess:
+    if not any(arg.startswith("--pretend-cpus") for arg in args):
+        args = ("--pretend-cpus=", *args)  # the pretend run only where a test asks for it
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--rootdir", str(project), *args],
         cwd=project, capture_output=True, text=True, timeout=300,
@@ -219,3 +223,19 @@ def test_a_cell_needing_a_newer_python_is_run_but_not_compared_on_an_older_one(p
     nbformat.write(notebook, notebook_path)
     result = run_pytest(project, "--start-methods=spawn", "--one-cpu-method=", "--no-rerun", "notebooks")
     assert "FAILED notebooks/future.ipynb::spawn::Cell 0" in result.stdout
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="the pretend run uses fork")
+def test_an_output_that_depends_on_the_number_of_cpus_fails_the_pretend_run(project):
+    write_notebook(project / "notebooks" / "cpus.ipynb", [
+        ("from helpers import setup_notebook\nmachine = setup_notebook()", ""),
+        ("print(machine.effective_cpus >= 1)", "True\n"),  # true on any machine: passes
+        ("print(machine.effective_cpus)", f"{fingerprint().effective_cpus}\n"),  # this machine's count: fails as if on 16
+    ])
+    notebook = nbformat.read(project / "notebooks" / "cpus.ipynb", as_version=4)
+    notebook.cells[0].metadata["tags"] = ["nbval-ignore-output"]
+    nbformat.write(notebook, project / "notebooks" / "cpus.ipynb")
+    result = run_pytest(project, "--start-methods=fork", "--one-cpu-method=", "--no-rerun", "--pretend-cpus=16", "-rA", "notebooks")
+    assert "PASSED notebooks/cpus.ipynb::fork::Cell 2" in result.stdout
+    assert "PASSED notebooks/cpus.ipynb::fork-pretend16cpus::Cell 1" in result.stdout
+    assert "FAILED notebooks/cpus.ipynb::fork-pretend16cpus::Cell 2" in result.stdout

@@ -7,10 +7,14 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
+from dataclasses import replace  # noqa: E402
+
+from helpers.cpus import CpuProfile  # noqa: E402
 from helpers.machine import fingerprint  # noqa: E402
 from helpers.measure import SpeedupSweep, SweepRow  # noqa: E402
 from helpers.plots import plot_bars, plot_speedup, plot_timeline, plot_timelines  # noqa: E402
 from helpers.tasks import TaskRecord  # noqa: E402
+from test_cpus import MACHINES  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -19,20 +23,23 @@ def close_figures():
     plt.close("all")
 
 
-def _sweep(serial_fraction=0.05):
+TWO_CPUS = replace(fingerprint(), cpus=CpuProfile(2, 2, 2, None))
+
+
+def _sweep(serial_fraction=0.05, machine=TWO_CPUS):
     rows = (SweepRow(1, 1.0, 1.0, 1.0), SweepRow(2, 0.55, 1.82, 0.91), SweepRow(4, 0.5, 2.0, 0.5))
-    return SpeedupSweep(rows, serial_fraction, fingerprint(), 12, "traced_cpu", 2)
+    return SpeedupSweep(rows, serial_fraction, machine, 12, "traced_cpu", 2)
 
 
-def _stamped(fig):
-    return any(fingerprint().stamp() == t.get_text() for t in fig.texts)
+def _stamped(fig, machine=TWO_CPUS):
+    return any(machine.stamp() == t.get_text() for t in fig.texts)
 
 
 def test_speedup_plot_has_ideal_fit_measured_and_stamp():
     fig = plot_speedup(_sweep())
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels == ["ideal (speedup = workers)", "Amdahl fit (serial fraction 5.0%)", "measured"]
+    assert labels == ["ideal (speedup = workers, up to the CPUs)", "Amdahl fit on 1–2 workers (serial fraction 5.0%)", "measured"]
     assert ax.get_xlabel() == "worker processes" and "speedup" in ax.get_ylabel()
     (measured,) = [line for line in ax.get_lines() if line.get_label() == "measured"]
     assert list(measured.get_xdata()) == [1, 2, 4] and list(measured.get_ydata()) == [1.0, 1.82, 2.0]
@@ -43,7 +50,7 @@ def test_speedup_plot_has_ideal_fit_measured_and_stamp():
 def test_speedup_plot_without_fit_still_draws_ideal_and_measured():
     fig = plot_speedup(_sweep(None))
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert labels == ["ideal (speedup = workers)", "measured"]
+    assert labels == ["ideal (speedup = workers, up to the CPUs)", "measured"]
 
 
 def test_speedup_plot_rejects_other_input():
@@ -146,8 +153,53 @@ def test_speedup_comparison_draws_each_engine_and_the_ideal():
 
     fig = plot_speedup_comparison({"Pool": _sweep(), "Dask": _sweep(None)}, "engines")
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert labels == ["ideal (speedup = workers)", "Pool (serial fraction 5.0%)", "Dask"] and _stamped(fig)
+    assert labels == ["ideal (speedup = workers, up to the CPUs)", "Pool (serial fraction 5.0%)", "Dask"] and _stamped(fig)
     with pytest.raises(ValueError, match="non-empty dict"):
         plot_speedup_comparison({}, "t")
     with pytest.raises(TypeError, match="must be a SpeedupSweep"):
         plot_speedup_comparison({"x": [1, 2]}, "t")
+
+
+def _sized_sweep(profile, tasks=None):
+    """A sweep over the counts helpers.sizing would plot on this machine, with made-up times."""
+    from helpers.sizing import TASKS_PER_WORKER, sweep_counts
+
+    counts = sweep_counts(profile)
+    tasks = tasks or TASKS_PER_WORKER * max(n for n in counts if n <= profile.effective)
+    rows = tuple(SweepRow(n, 1 / min(n, profile.effective), min(n, profile.effective), min(n, profile.effective) / n) for n in counts)
+    machine = replace(fingerprint(), cpus=profile)
+    return SpeedupSweep(rows, 0.02, machine, tasks, "traced_cpu_task", profile.cores_for_fit), machine
+
+
+@pytest.mark.parametrize("name", list(MACHINES))
+def test_speedup_plots_mark_the_hardware_on_every_machine(name):
+    profile = MACHINES[name][0]
+    sweep, machine = _sized_sweep(profile)
+    fig = plot_speedup(sweep)
+    ax = fig.axes[0]
+    texts = [t.get_text().strip() for t in ax.texts]
+    top = max(r.workers for r in sweep.rows)
+    if profile.effective <= top:
+        assert f"{profile.effective} CPUs" in texts
+    if profile.smt and profile.cores_for_fit < min(profile.effective, top):
+        assert f"{profile.cores_for_fit} cores" in texts
+    assert ax.get_xscale() == ("log" if top >= 16 else "linear")
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert not any(label.startswith("most that") for label in labels), "4 tasks per worker: the task count must not bind"
+    assert _stamped(fig, machine)
+    _assert_tick_labels_do_not_overlap(fig)
+
+
+def test_the_task_ceiling_is_drawn_where_too_few_tasks_bind():
+    sweep, _ = _sized_sweep(CpuProfile(16, 8, 16, None), tasks=12)
+    labels = [t.get_text() for t in plot_speedup(sweep).axes[0].get_legend().get_texts()]
+    assert "most that 12 tasks allow (tasks ÷ rounds)" in labels
+
+
+def _assert_tick_labels_do_not_overlap(fig):
+    fig.canvas.draw()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            boxes = [label.get_window_extent() for label in axis.get_ticklabels() if label.get_text() and label.get_visible()]
+            for first, second in zip(boxes, boxes[1:]):
+                assert not first.overlaps(second), f"tick labels overlap on {ax.get_title()!r}"
