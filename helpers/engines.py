@@ -1,4 +1,5 @@
-"""The same tasks on three engines: multiprocessing.Pool, concurrent.futures.ProcessPoolExecutor, and Dask distributed.
+"""The same tasks on several engines: multiprocessing.Pool, concurrent.futures' process, thread and (Python 3.14+)
+interpreter pools, and Dask distributed.
 
 Dask runs on a LocalCluster of worker processes started here, or on a real cluster when the
 environment variable DASK_SCHEDULER_ADDRESS names its scheduler (for example tcp://10.0.0.5:8786).
@@ -13,7 +14,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -28,15 +29,39 @@ from helpers.validation import (
     require_worker_counts,
 )
 
-ENGINES = ("Pool", "ProcessPoolExecutor", "Dask")
+ENGINES = ("Pool", "ProcessPoolExecutor", "Dask", "ThreadPoolExecutor", "InterpreterPoolExecutor", "joblib")
+EXECUTORS = ("ProcessPoolExecutor", "ThreadPoolExecutor", "InterpreterPoolExecutor")  # concurrent.futures' own
 SCHEDULER_VARIABLE = "DASK_SCHEDULER_ADDRESS"
 
 
 def require_engine(engine: Any) -> str:
-    """Return ``engine`` if it is one of ENGINES."""
+    """Return ``engine`` if it is one of ENGINES and this Python has it (InterpreterPoolExecutor: 3.14+)."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {list(ENGINES)}, got {engine!r}")
+    if engine == "InterpreterPoolExecutor" and sys.version_info < (3, 14):
+        raise ValueError(f"InterpreterPoolExecutor needs Python 3.14 or newer; this is Python {sys.version.split()[0]}")
     return engine
+
+
+def available_engines(*engines: str) -> list[str]:
+    """The given engines (default: all) that this Python has, in the same order."""
+    names = engines or ENGINES
+    return [e for e in names if e != "InterpreterPoolExecutor" or sys.version_info >= (3, 14)]
+
+
+def executor(engine: str, workers: int) -> Any:
+    """A new concurrent.futures executor of the named kind with ``workers`` workers (not yet warm)."""
+    require_engine(engine)
+    require_int("workers", workers, minimum=1)
+    if engine == "ProcessPoolExecutor":
+        return ProcessPoolExecutor(max_workers=workers)
+    if engine == "ThreadPoolExecutor":
+        return ThreadPoolExecutor(max_workers=workers)
+    if engine == "InterpreterPoolExecutor":
+        from concurrent.futures import InterpreterPoolExecutor  # type: ignore[attr-defined]
+
+        return InterpreterPoolExecutor(max_workers=workers)
+    raise ValueError(f"{engine} is not a concurrent.futures executor; choose one of {list(EXECUTORS)}")
 
 
 @contextmanager
@@ -76,16 +101,36 @@ def warm_engine(engine: str, workers: int, client: Any = None) -> Iterator[Any]:
         with multiprocessing.Pool(workers) as pool:
             pool.map(noop, range(workers))
             yield pool
-    elif engine == "ProcessPoolExecutor":
-        with ProcessPoolExecutor(max_workers=workers) as executor:
-            # The executor starts workers on demand: tasks that wait make it start all of them.
-            list(executor.map(io_wait, [0.05] * workers))
-            yield executor
+    elif engine in EXECUTORS:
+        with executor(engine, workers) as started:
+            # An executor starts workers on demand: tasks that wait make it start all of them.
+            list(started.map(io_wait, [0.05] * workers))
+            yield started
+    elif engine == "joblib":
+        from joblib import Parallel, delayed
+
+        # Used as a context manager, one Parallel keeps its loky worker processes for every call inside the block.
+        try:
+            with Parallel(n_jobs=workers) as parallel:
+                parallel(delayed(io_wait)(0.05) for _ in range(workers))
+                yield parallel
+        finally:
+            stop_joblib_workers()
     elif client is not None:
         yield client
     else:
         with dask_client(workers) as started:
             yield started
+
+
+def stop_joblib_workers() -> None:
+    """Stop loky's worker processes now. joblib keeps them after a call, to reuse in the next one, and lets them
+    go only after 300 s idle: a notebook or a test that must leave no process behind stops them itself."""
+    from joblib.externals.loky import reusable_executor
+
+    running = reusable_executor._executor  # None until joblib first ran something: then there is nothing to stop
+    if running is not None:
+        running.shutdown(wait=True, kill_workers=True)
 
 
 def run(engine: str, runner: Any, worker: Callable[[Any], Any], tasks: Sequence[Any], *, chunksize: int = 1, timeout: float = 300.0) -> list[Any]:
@@ -95,8 +140,14 @@ def run(engine: str, runner: Any, worker: Callable[[Any], Any], tasks: Sequence[
     require_number("timeout", timeout, minimum=0, strict=True)
     if engine == "Pool":
         return runner.map_async(worker, tasks, chunksize=chunksize).get(timeout)
-    if engine == "ProcessPoolExecutor":
+    if engine in EXECUTORS:
         return list(runner.map(worker, tasks, chunksize=chunksize, timeout=timeout))
+    if engine == "joblib":
+        from joblib import delayed
+
+        # batch_size: tasks per message, like chunksize (joblib's own default, "auto", sizes batches itself).
+        runner.batch_size = chunksize
+        return runner(delayed(worker)(task) for task in tasks)
     from dask.distributed import wait
 
     # pure=False: Dask would otherwise reuse the results of identical earlier calls instead of running them.
@@ -149,7 +200,7 @@ def slice_sum(array: Any, start: int, stop: int) -> float:
 
 TASK_LIMIT_SCRIPT = """
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from helpers.pool import worker_pid
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ always says what machine, start method and Python produced it.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Iterator
@@ -146,6 +147,7 @@ def _finish_speedup_plot(fig: Any, ax: Any, counts: Sequence[int], xlabel: str, 
     ax.legend(loc="upper left")
     ax.grid(alpha=0.3)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
+    _thin_crowded_ticks(fig)
     stamp(fig, machine)
 
 
@@ -224,30 +226,63 @@ def plot_bars(values: Mapping[str, float], ylabel: str, title: str, *, log: bool
 
 
 def plot_bar_panels(panels: Sequence[tuple[Mapping[str, float], str, str]], *, log: bool = False) -> Any:
-    """Bar charts side by side, one per (values, ylabel, title), each value written on its bar."""
+    """Bar charts side by side, one per (values, ylabel, title), each value written at the end of its bar.
+
+    The bars are horizontal, so that labels as long as "InterpreterPoolExecutor" sit one under the other instead
+    of running into each other; ``ylabel`` names the values' unit (on the value axis).
+    """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     if not panels:
         raise ValueError("panels must be a non-empty list of (values, ylabel, title)")
     for values, _, _ in panels:
         if not isinstance(values, Mapping) or not values:
             raise ValueError("values must be a non-empty dict of {label: number}")
+        if log and min(float(v) for v in values.values()) <= 0:
+            raise ValueError("values must all be > 0 for a log scale")
+    most = max(len(values) for values, _, _ in panels)
     with projector_style():
-        fig, axes = plt.subplots(1, len(panels), figsize=(9 if len(panels) == 1 else 6.5 * len(panels), 5), squeeze=False)
-        for ax, (values, ylabel, title) in zip(axes[0], panels):
-            labels, heights = list(values), [float(v) for v in values.values()]
-            bars = ax.bar(labels, heights, color=[f"C{i}" for i in range(len(labels))])
-            ax.bar_label(bars, labels=[f"{h:.3g}" for h in heights], padding=3)
-            ax.set_ylabel(ylabel)
+        width = 9 if len(panels) == 1 else 6.5 * len(panels)
+        fig, axes = plt.subplots(1, len(panels), figsize=(width, 1.6 + 0.65 * most), squeeze=False)
+        for ax, (values, unit, title) in zip(axes[0], panels):
+            labels = [textwrap.fill(str(label), 26) for label in values]
+            sizes = [float(v) for v in values.values()]
+            bars = ax.barh(range(len(sizes)), sizes, color=[f"C{i}" for i in range(len(sizes))])
+            ax.set_yticks(range(len(sizes)), labels)
+            ax.invert_yaxis()  # the first value on top, in reading order
+            ax.bar_label(bars, labels=[readable_number(v) for v in sizes], padding=4)
+            ax.set_xlabel(unit)
             ax.set_title(title)
             if log:
-                ax.set_yscale("log")
+                ax.set_xscale("log")
+                ax.set_xlim(min(sizes) / 3, max(sizes) * 6)  # room for the number after the longest bar
             else:
-                ax.set_ylim(0, max(heights) * 1.15 or 1)
-            ax.grid(axis="y", alpha=0.3)
-        fig.tight_layout(rect=(0, 0.04, 1, 1))
+                ax.set_xlim(min(0, min(sizes) * 1.3), max(max(sizes) * 1.3, 0) or 1)
+                ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
+            ax.grid(axis="x", alpha=0.3)
+        fig.tight_layout(rect=(0, 0.05, 1, 1))
+        _thin_crowded_ticks(fig)
         stamp(fig)
     return fig
+
+
+def readable_number(value: float) -> str:
+    """A measured number as a person reads it: 1,650 (not 1.65e+03), 37.6, 2.45, 0.0098."""
+    size = abs(value)
+    if size >= 1000:
+        return f"{value:,.0f}"
+    if size >= 100:
+        return f"{value:.0f}"
+    if size >= 10:
+        return f"{value:.1f}"
+    if size >= 1:
+        return f"{value:.2f}"
+    if size == 0:
+        return "0"
+    if size >= 0.001:
+        return f"{value:.2g}"
+    return f"{value:.1e}"
 
 
 def plot_series(
@@ -316,5 +351,34 @@ def plot_series_panels(
                 ax.legend()
             ax.grid(alpha=0.3)
         fig.tight_layout(rect=(0, 0.04, 1, 1))
+        _thin_crowded_ticks(fig)
         stamp(fig)
     return fig
+
+
+MIN_GAP = 8  # pixels between two tick labels, about a space and a half: closer, they read as one number
+
+
+def _thin_crowded_ticks(fig: Any) -> None:
+    """Where x tick labels would run into each other: wrap them onto two lines, then, if still crowded, label
+    every other tick (the points stay; the axis still reads at a glance, and no text needs tilting)."""
+    for _ in range(4):
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        changed = False
+        for ax in fig.axes:
+            ticks, labels = list(ax.get_xticks()), [t.get_text() for t in ax.get_xticklabels()]
+            boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_visible() and t.get_text()]
+            boxes.sort(key=lambda box: box.x0)
+            if not any(left.x1 + MIN_GAP > right.x0 for left, right in zip(boxes, boxes[1:])):
+                continue
+            wrapped = [textwrap.fill(label, 10) for label in labels]
+            if wrapped != labels:
+                ax.set_xticks(ticks, wrapped)
+            else:
+                shown = [i for i, label in enumerate(labels) if label]
+                ax.set_xticks(ticks, [label if i not in shown[1::2] else "" for i, label in enumerate(labels)])
+            changed = True
+        if not changed:
+            return
+        fig.tight_layout(rect=(0, 0.04, 1, 1))

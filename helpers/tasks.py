@@ -70,6 +70,18 @@ def traced_cpu_task(task: tuple[int, int]) -> TaskRecord:
     return traced_cpu(task_id, iterations)
 
 
+def traced_cpu_in_interpreter(task: tuple[int, int]) -> TaskRecord:
+    """traced_cpu_task whose record's value names the interpreter that ran it: 'interpreter 0' is the main one."""
+    record = traced_cpu_task(task)
+    try:
+        from concurrent import interpreters  # Python 3.14+
+    except ImportError:  # before 3.14 every task runs in its process's main interpreter
+        current = 0
+    else:
+        current = int(interpreters.get_current().id)
+    return TaskRecord(record.task_id, record.pid, record.thread, record.start, record.end, f"interpreter {current}")
+
+
 def import_modules(names: list[str]) -> None:
     """Import each named module now (a pool initializer: imports before the first timed task, not during it)."""
     import importlib

@@ -84,9 +84,9 @@ def test_timelines_reject_bad_input(panels, error):
 def test_bars_are_labelled_with_their_values():
     fig = plot_bars({"fork": 1.5, "spawn": 20.0}, "ms per process", "start cost")
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["fork", "spawn"]
-    assert {t.get_text() for t in ax.texts} >= {"1.5", "20"}
-    assert ax.get_ylabel() == "ms per process" and _stamped(fig)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["fork", "spawn"]
+    assert {t.get_text() for t in ax.texts} >= {"1.50", "20.0"}
+    assert ax.get_xlabel() == "ms per process" and _stamped(fig)
     with pytest.raises(ValueError, match="non-empty dict"):
         plot_bars({}, "y", "t")
 
@@ -116,7 +116,7 @@ def test_bar_panels_side_by_side():
 
     fig = plot_bar_panels([({"a": 1.0}, "ms", "time"), ({"a": 2.0, "b": 3.0}, "MiB", "memory")])
     assert [ax.get_title() for ax in fig.axes] == ["time", "memory"]
-    assert [ax.get_ylabel() for ax in fig.axes] == ["ms", "MiB"] and _stamped(fig)
+    assert [ax.get_xlabel() for ax in fig.axes] == ["ms", "MiB"] and _stamped(fig)
     with pytest.raises(ValueError, match="non-empty list"):
         plot_bar_panels([])
     with pytest.raises(ValueError, match="non-empty dict"):
@@ -203,3 +203,81 @@ def _assert_tick_labels_do_not_overlap(fig):
             boxes = [label.get_window_extent() for label in axis.get_ticklabels() if label.get_text() and label.get_visible()]
             for first, second in zip(boxes, boxes[1:]):
                 assert not first.overlaps(second), f"tick labels overlap on {ax.get_title()!r}"
+
+
+@pytest.mark.parametrize("value, text", [
+    (1650.0, "1,650"), (250.4, "250"), (37.64, "37.6"), (2.454, "2.45"), (0.00977, "0.0098"), (0.0, "0"),
+    (0.00004, "4.0e-05"), (-12.5, "-12.5"),
+])
+def test_numbers_on_bars_read_as_people_write_them(value, text):
+    from helpers.plots import readable_number
+
+    assert readable_number(value) == text
+
+
+def test_a_log_bar_chart_refuses_values_it_cannot_show():
+    with pytest.raises(ValueError, match="> 0 for a log scale"):
+        plot_bars({"a": 0.0, "b": 1.0}, "x", "t", log=True)
+
+
+# ------------------------------------------------- no plot helper lets its labels run into each other
+
+LONG = ["ThreadPoolExecutor", "InterpreterPoolExecutor", "ProcessPoolExecutor", "Pool",
+        "joblib, batch_size='auto'", "a Manager().dict() proxy, from another process"]
+
+
+def _long_label_figures():
+    """Every plot helper, fed the longest labels the notebooks use (and some longer)."""
+    from helpers.plots import plot_bar_panels, plot_series, plot_series_panels, plot_speedup_comparison
+
+    values = {label: 10.0 ** (i - 2) * 1.65 for i, label in enumerate(LONG)}
+    records = [TaskRecord(i, 100 + i % 4, 1, i * 0.1, i * 0.1 + 0.1) for i in range(12)]
+    series = {label: ([1, 2, 4, 8, 16, 32, 64], [1, 1.9, 3.7, 7, 12, 20, 30]) for label in LONG[:4]}
+    many = replace(fingerprint(), cpus=MACHINES["128 logical on 64 cores"][0])
+    yield "plot_bars", plot_bars(values, "µs per do-nothing task (log)", "What each engine costs per task", log=True)
+    yield "plot_bars linear", plot_bars(values, "ms", "linear")
+    yield "plot_bar_panels", plot_bar_panels([(values, "ms per worker", "Starting a worker"), (values, "MiB", "Memory")])
+    yield "plot_series", plot_series(series, "workers", "speedup", "many lines", logx=True)
+    yield "plot_series_panels", plot_series_panels([(series, "s", "one"), (series, "s", "two")], "message size",
+                                                   logx=True, xticklabels=lambda x: f"{x:g} thousand bytes")
+    yield "plot_speedup", plot_speedup(_sweep(machine=many))
+    yield "plot_speedup_comparison", plot_speedup_comparison({label: _sweep(machine=many) for label in LONG[:4]}, "engines")
+    yield "plot_timeline", plot_timeline(records, "a timeline", names={100: "the producer process, named at length"})
+    yield "plot_timelines", plot_timelines({label: records for label in LONG[:3]})
+
+
+def _overlapping(labels, renderer):
+    """Pairs of labels closer than 8 pixels, a space and a half (closer, two numbers read as one)."""
+    boxes = [(t.get_text(), t.get_window_extent(renderer).padded(4)) for t in labels
+             if t.get_visible() and t.get_text()]
+    return [(a, b) for i, (a, box_a) in enumerate(boxes) for b, box_b in boxes[i + 1:] if box_a.overlaps(box_b)]
+
+
+def test_no_plot_helper_lets_tick_labels_or_bar_numbers_overlap():
+    problems = []
+    for name, fig in _long_label_figures():
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        for number, ax in enumerate(fig.axes):
+            for axis, labels in (("x", ax.get_xticklabels()), ("y", ax.get_yticklabels()), ("numbers", ax.texts)):
+                for a, b in _overlapping(labels, renderer):
+                    problems.append(f"{name}, panel {number + 1}, {axis}: {a!r} overlaps {b!r}")
+            # A label pushed out of the figure cannot be read either.
+            inside = fig.bbox
+            for label in [*ax.get_yticklabels(), *ax.texts]:
+                box = label.get_window_extent(renderer)
+                if label.get_visible() and label.get_text() and (box.x0 < inside.x0 - 1 or box.x1 > inside.x1 + 1):
+                    problems.append(f"{name}, panel {number + 1}: {label.get_text()!r} is cut off at the figure's edge")
+        plt.close(fig)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_overlap_check_catches_overlapping_labels():
+    """A test of the test: vertical bars with these labels, as the course drew them before, must fail it."""
+    from helpers.plots import projector_style
+
+    with projector_style():
+        fig, ax = plt.subplots(figsize=(9, 5))
+        ax.bar(LONG[:4], [1, 2, 3, 4])
+    fig.canvas.draw()
+    assert _overlapping(ax.get_xticklabels(), fig.canvas.get_renderer())

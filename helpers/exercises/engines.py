@@ -1,4 +1,4 @@
-"""Checks for the exercises of notebook 08 (beyond one machine)."""
+"""Checks for the exercises of notebook 09 (beyond one machine)."""
 
 from __future__ import annotations
 

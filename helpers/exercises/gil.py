@@ -1,0 +1,95 @@
+"""Checks for the exercises of notebook 08 (after the GIL)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+
+from helpers.exercises import Feedback, check_choices, unanswered
+from helpers.tasks import TaskRecord
+
+RUNTIMES = ("threads", "subinterpreters", "processes", "free-threaded threads")
+WHICH_RUNTIME = {
+    "download 500 web pages": "threads",
+    "pure-Python simulations that call a C extension known to crash now and then": "processes",
+    "CPU-bound pure Python on Python 3.14, many small workers, little memory to spare": "subinterpreters",
+    "NumPy-heavy work on Python 3.14": "processes",
+    "CPU-bound pure Python on python3.14t with dependencies declared free-threading safe": "free-threaded threads",
+}
+_RUNTIME_HINTS = {
+    "download 500 web pages": "the work is waiting, and a waiting thread releases the GIL: the cheapest tool does.",
+    "pure-Python simulations that call a C extension known to crash now and then": "a crash in one worker should not take the others down with it.",
+    "CPU-bound pure Python on Python 3.14, many small workers, little memory to spare": "parallel Python code, each worker with its own GIL, in one process.",
+    "NumPy-heavy work on Python 3.14": "which of the three can load NumPy in every worker today?",
+    "CPU-bound pure Python on python3.14t with dependencies declared free-threading safe": "no GIL and nothing to turn it back on: what runs in parallel now?",
+}
+
+
+def check_which_runtime(answers: object) -> Feedback:
+    """Exercise 1: the right way past the GIL for each job in WHICH_RUNTIME."""
+    return check_choices(
+        answers, WHICH_RUNTIME, name="WHICH_RUNTIME",
+        hint=f"a dict mapping each job to one of {', '.join(RUNTIMES)}",
+        success="Threads for waiting; processes for isolation and any extension; subinterpreters for light parallel Python; "
+        "free-threaded threads where nothing needs the GIL.",
+        why=lambda job, _: f"For {job!r}: {_RUNTIME_HINTS[job]}",
+        validate=lambda _, answer: None if answer in RUNTIMES else f"{answer!r} is not one of {list(RUNTIMES)}.",
+        normalize=lambda answer: str(answer).strip().lower(),
+    )
+
+
+SHAREABLE = {"42": "shareable", "'hello'": "shareable", "b'raw bytes'": "shareable", "(1, 'a')": "shareable",
+             "[1, 2, 3]": "pickled", "{'key': 'value'}": "pickled"}
+_SHAREABLE_HINTS = {
+    "42": "numbers cross as they are.",
+    "'hello'": "strings are immutable: the other interpreter can get an equal one without pickling.",
+    "b'raw bytes'": "bytes are immutable too.",
+    "(1, 'a')": "a tuple of shareable items is shareable.",
+    "[1, 2, 3]": "a list can change: the other interpreter gets a pickled copy.",
+    "{'key': 'value'}": "a dict can change: the other interpreter gets a pickled copy.",
+}
+
+
+def check_shareable(answers: object) -> Feedback:
+    """Exercise 2: which objects cross into a subinterpreter as they are, and which are pickled."""
+    return check_choices(
+        answers, SHAREABLE, name="SHAREABLE",
+        hint="a dict mapping each object (as written in SHAREABLE) to 'shareable' or 'pickled'",
+        success="Immutable values (numbers, str, bytes, tuples of them) cross as they are; lists and dicts are pickled copies.",
+        why=lambda item, _: f"{item}: {_SHAREABLE_HINTS[item]}",
+        validate=lambda _, answer: None if answer in ("shareable", "pickled") else f"{answer!r} is not 'shareable' or 'pickled'.",
+        normalize=lambda answer: str(answer).strip().lower(),
+    )
+
+
+EXERCISE_TASKS = [(task_id, 200_000) for task_id in range(6)]
+
+
+def check_records_in_subinterpreters(records: object) -> Feedback:
+    """Exercise 3: one TaskRecord per task of EXERCISE_TASKS from traced_cpu_in_interpreter, run in 2 subinterpreters:
+    in this process, in 2 other threads, in interpreters other than the main one (the records carry their ids)."""
+    if records is Ellipsis:
+        return unanswered("an InterpreterPoolExecutor with max_workers=2, and its map over EXERCISE_TASKS")
+    if not isinstance(records, Sequence) or isinstance(records, (str, bytes)):
+        return Feedback(False, f"Expected a list of TaskRecords, got {type(records).__name__}: wrap map's results in list().")
+    if any(hasattr(r, "result") for r in records):
+        return Feedback(False, "The list holds futures: take each one's result(), or use map, which returns the results.")
+    if not all(isinstance(r, TaskRecord) for r in records):
+        return Feedback(False, "Each item should be the TaskRecord that traced_cpu_task returns.")
+    if sorted(r.task_id for r in records) != [task_id for task_id, _ in EXERCISE_TASKS]:
+        return Feedback(False, f"Expected one record for each of the {len(EXERCISE_TASKS)} tasks of EXERCISE_TASKS.")
+    if any(r.pid != os.getpid() for r in records):
+        return Feedback(False, "These tasks ran in other processes: that is a process pool. Subinterpreters run inside this process.")
+    threads = {r.thread for r in records}
+    if threads == {threading.get_native_id()}:
+        return Feedback(False, "These tasks ran in this kernel's own thread, one after another: hand them to an InterpreterPoolExecutor.")
+    interpreters = {r.value for r in records}
+    if not all(isinstance(name, str) and name.startswith("interpreter ") for name in interpreters):
+        return Feedback(False, "Use traced_cpu_in_interpreter as the worker: its records say which interpreter ran them.")
+    if "interpreter 0" in interpreters:
+        return Feedback(False, "Some tasks ran in the main interpreter, in threads: a ThreadPoolExecutor shares one GIL. "
+                        "Which executor gives each worker an interpreter of its own?")
+    if len(threads) != 2 or len(interpreters) != 2:
+        return Feedback(False, f"The tasks ran in {len(threads)} threads and {len(interpreters)} interpreters; with max_workers=2 there are 2 of each.")
+    return Feedback(True, "This process, 2 threads, each running its own interpreter: parallel Python without a second process.")
