@@ -35,9 +35,13 @@ SOAK ?= 5
 soak: $(STAMP)
 	$(BIN)/python tests/soak.py --count $(SOAK) $(if $(PYTEST_ARGS),-- $(PYTEST_ARGS))
 
-## sync: copy inputs between each notebook and its text source in sources/ (the file changed last wins); outputs stay
+## sync: copy inputs between each notebook and its text source in sources/ (the file changed last wins); outputs stay.
+## A new sources/NN_name.md gets its notebook here.
 sync: $(STAMP)
 	$(BIN)/jupytext --sync --quiet notebooks/*.ipynb
+	@for source in sources/*.md; do \
+		[ -e "notebooks/$$(basename "$$source" .md).ipynb" ] || $(BIN)/jupytext --sync --quiet "$$source"; \
+	done
 
 ## notebooks: sync, re-execute the notebooks and store their outputs (NOTEBOOKS="notebooks/03_*.ipynb" for some)
 # The stored outputs come from Python 3.14 under forkserver, its default on Linux: with REFERENCE_PYTHON where it

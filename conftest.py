@@ -298,6 +298,15 @@ class NotebookUnderEveryMethod(pytest.File):
             yield run
 
 
+@pytest.fixture(autouse=True)
+def fresh_hints() -> Iterator[None]:
+    """Each test starts as a learner who has given no wrong answer yet (graded hints count them per process)."""
+    from helpers.exercises import forget_answers
+
+    forget_answers()
+    yield
+
+
 @pytest.fixture(params=multiprocessing.get_all_start_methods())
 def start_method(request: pytest.FixtureRequest) -> Iterator[str]:
     """For unit tests: run the test once per start method this platform offers, as multiprocessing's default."""

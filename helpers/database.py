@@ -2,7 +2,7 @@
 
 A database is named by a URL: ``sqlite:///path/to/file.db`` or ``postgresql://user:password@host/dbname``.
 Every process opens its own connection with ``connect(url)``: a connection must never cross into
-another process (SQLite's and libpq's documentation both say so; notebook 06 shows why).
+another process (SQLite's and libpq's documentation both say so; notebook 07 shows why).
 Rows are upserted: inserted, or updated when the company is already there, so a run can be repeated.
 """
 

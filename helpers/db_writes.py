@@ -1,4 +1,4 @@
-"""Workers and designs for notebook 06: computing features in parallel and writing them to a database.
+"""Workers and designs for notebook 07: computing features in parallel and writing them to a database.
 
 Three designs write the same rows:
 1. the source's: one Process per company, started and joined 20 at a time, each opening its own connection;

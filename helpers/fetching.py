@@ -1,4 +1,4 @@
-"""Workers and designs for notebook 07: fetching many JSON records at once, and the source's fan-out helper.
+"""Workers and designs for notebook 08: fetching many JSON records at once, and the source's fan-out helper.
 
 Every request has a timeout, and no request's failure is lost: ``fetch`` never raises; it returns
 a FetchResult that holds either the value or the error, keyed like the request.

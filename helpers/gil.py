@@ -1,4 +1,4 @@
-"""Notebook 08 (after the GIL): threads, subinterpreters and processes on the same tasks; free-threaded Python.
+"""Notebook 09 (after the GIL): threads, subinterpreters and processes on the same tasks; free-threaded Python.
 
 The engines themselves (ThreadPoolExecutor, InterpreterPoolExecutor, ProcessPoolExecutor, Pool) come from
 helpers.engines; this module measures what sets them apart (start cost, memory per worker), shows a race that

@@ -266,3 +266,36 @@ def progress(items: Iterable[T], description: str, total: int | None = None) -> 
     from tqdm.std import tqdm
 
     return iter(tqdm(items, desc=description, total=total, leave=False))
+
+
+# ------------------------------------------------------------- which clock to time with (the source used time.time)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """What the operating system says about one of Python's clocks, and its smallest step measured here."""
+
+    name: str
+    monotonic: bool  # never goes backwards
+    adjustable: bool  # can be set (by NTP, by an administrator), so an interval across a change is wrong
+    resolution: float  # seconds, as the operating system reports it
+    smallest_step: float  # seconds: the smallest nonzero difference between two readings in a row, measured
+
+
+def clock_facts(names: Sequence[str] = ("time", "perf_counter", "monotonic"), readings: int = 100_000) -> list[Clock]:
+    """The facts of each clock in ``names`` (``time.get_clock_info``), and its smallest step over ``readings`` reads."""
+    require_int("readings", readings, minimum=2)
+    facts = []
+    for name in names:
+        if name not in ("time", "perf_counter", "monotonic", "process_time", "thread_time"):
+            raise ValueError(f"clock must be one of time, perf_counter, monotonic, process_time, thread_time; got {name!r}")
+        read = getattr(time, name)
+        info = time.get_clock_info(name)
+        previous, smallest = read(), float("inf")
+        for _ in range(readings):
+            now = read()
+            if now != previous:
+                smallest = min(smallest, now - previous)
+            previous = now
+        facts.append(Clock(name, info.monotonic, info.adjustable, info.resolution, smallest))
+    return facts

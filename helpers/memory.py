@@ -76,3 +76,24 @@ class PeakMemory:
         """Peak minus the memory in use when sampling began, in bytes (never below 0)."""
         return max(0, self.peak - self.baseline)
 
+
+
+# -------------------------------------------------------------- a worker that leaks (notebook 06)
+
+_kept: list[bytes] = []  # what leaky_task never lets go of, in each worker process
+
+
+def leaky_task(task: tuple[int, int]) -> tuple[int, int, int]:
+    """Task ``(task_id, kib)``: keep ``kib`` KiB for good (a cache that never forgets); return (task_id, pid, USS bytes).
+
+    Each worker process grows by ``kib`` KiB per task it runs, until it exits: maxtasksperchild replaces it
+    after that many tasks, and its memory goes back to the system.
+    """
+    import psutil
+
+    task_id, kib = task
+    if kib < 0:
+        raise ValueError(f"kib must be ≥ 0, got {kib}")
+    # Written, not just reserved: a block of zeros could stay unmapped pages that no USS counts.
+    _kept.append(bytes([task_id % 251 + 1]) * (kib * 1024))
+    return task_id, os.getpid(), psutil.Process().memory_full_info().uss

@@ -258,3 +258,30 @@ def two_writers_one_end(count: int = 200, size: int = 200_000, timeout: float = 
         raise TimeoutError(f"the reader was still waiting after {timeout} s")
     return box[0]
 
+
+
+def simple_queue_holds(item_bytes: int = 1000, most: int = 100_000) -> int:
+    """Bytes of items a SimpleQueue holds unread before its put() would block, on this operating system.
+
+    SimpleQueue has no feeder thread: put() writes into the pipe itself. Here nobody reads, and the pipe's
+    write end is made non-blocking, so the put that would have blocked raises BlockingIOError instead.
+    """
+    import multiprocessing
+    import os
+
+    require_int("item_bytes", item_bytes, minimum=1)
+    require_int("most", most, minimum=1)
+    if os.name != "posix":
+        raise OSError("simple_queue_holds makes a pipe non-blocking, which needs Linux or macOS")
+    simple = multiprocessing.SimpleQueue()
+    os.set_blocking(simple._writer.fileno(), False)  # noqa: SLF001 (the pipe's write end: no public handle to it)
+    item, stored = b"x" * item_bytes, 0
+    try:
+        for _ in range(most):
+            simple.put(item)
+            stored += item_bytes
+    except BlockingIOError:
+        return stored
+    finally:
+        simple.close()
+    raise RuntimeError(f"{most} items of {item_bytes} bytes all fitted: ask with a larger `most`")

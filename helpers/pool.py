@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from helpers.measure import Timing, time_call
-from helpers.tasks import TaskRecord, square
+from helpers.tasks import TaskRecord, cpu_burn, square
 from helpers.validation import require_int, require_number
 
 # The source's random sleeps (0–10 s), scaled down 20× so that ten of them take seconds, not a minute.
@@ -147,3 +147,34 @@ def arrival_order(durations: Sequence[float], workers: int) -> list[int]:
         free_at[worker] += duration
         finished.append((free_at[worker], task_id))
     return [task_id for _, task_id in sorted(finished)]
+
+
+# ------------------------------------------------------------- nested pools, and progress from workers (notebook 06)
+
+
+def pool_inside_a_task(workers: int = 2) -> list[float]:
+    """A task that starts a Pool of its own. In a Pool worker (a daemonic process) that fails: daemonic
+    processes may not have children, because they are terminated without a chance to clean up after them."""
+    require_int("workers", workers, minimum=1)
+    with multiprocessing.Pool(workers) as inner:
+        return inner.map_async(square, range(workers)).get(timeout=60)
+
+
+_ticks: Any = None
+
+
+def report_progress_to(ticks: Any) -> None:
+    """Pool initializer: keep the queue this worker reports its progress on."""
+    global _ticks
+    _ticks = ticks
+
+
+def stepped_task(task: tuple[int, int, int]) -> int:
+    """Task ``(task_id, steps, iterations per step)``: do the steps, putting 1 on the progress queue after each."""
+    task_id, steps, iterations = task
+    total = 0
+    for _ in range(steps):
+        total += cpu_burn(iterations)
+        if _ticks is not None:
+            _ticks.put(1)
+    return task_id

@@ -247,3 +247,65 @@ def _wait_until_told(ready: Any) -> None:
     """Say "ready", then idle until terminated (at most a minute)."""
     ready.put(True)
     time.sleep(60)
+
+
+# --------------------------------------------------------------- reading inherited objects copies them (fork)
+
+READ_ACTIONS = ("nothing", "read every object", "gc.collect()", "gc.collect() after the parent's gc.freeze()")
+
+
+def _own_after(action: str, data: list[list[int]], results: Any) -> None:
+    """In a forked child: do ``action`` to the inherited ``data``; send how many bytes of its own (USS) it gained."""
+    import gc
+
+    import psutil
+
+    me = psutil.Process()
+    before = me.memory_full_info().uss
+    if action == "read every object":
+        total = 0
+        for item in data:  # only reads; but each read adds 1 to the object's reference count, in its header
+            total += item[0]
+    elif action.startswith("gc.collect()"):
+        gc.collect()  # the collector visits every tracked object, and marks each one in its header
+    results.send(me.memory_full_info().uss - before)
+
+
+def copy_on_read(objects: int = 300_000, timeout: float = 60.0) -> tuple[float, dict[str, float]]:
+    """Fork a child of a process that holds ``objects`` small lists, once per READ_ACTIONS; return the data's size
+    and, per action, the MiB the child came to own: the pages of inherited objects it wrote to, and so copied.
+
+    Needs fork (only a forked child inherits the parent's objects). The parent's gc.freeze() is undone afterwards.
+    """
+    import gc
+    import sys
+
+    require_int("objects", objects, minimum=1000)
+    require_number("timeout", timeout, minimum=0, strict=True)
+    if "fork" not in multiprocessing.get_all_start_methods():
+        raise RuntimeError("copy_on_read needs the fork start method, which this platform does not have")
+    context = multiprocessing.get_context("fork")
+    data = [[i + 1000] for i in range(objects)]  # a list object and an int per item (ints past 256 are not shared)
+    size = (sys.getsizeof(data) + sum(sys.getsizeof(item) + sys.getsizeof(item[0]) for item in data)) / 2**20
+    grown: dict[str, float] = {}
+    for action in READ_ACTIONS:
+        frozen = action.endswith("gc.freeze()")
+        if frozen:
+            gc.freeze()  # move every object the parent has to a generation the collector never visits
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(target=_own_after, args=(action, data, send))
+        try:
+            child.start()
+            send.close()
+            if not receive.poll(timeout):
+                raise TimeoutError(f"the child measuring {action!r} did not answer within {timeout} s")
+            grown[action] = receive.recv() / 2**20
+        finally:
+            if frozen:
+                gc.unfreeze()
+            child.join(timeout)
+            if child.is_alive():
+                child.kill()
+                child.join(timeout)
+            receive.close()
+    return size, grown

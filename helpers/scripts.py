@@ -101,3 +101,41 @@ def warning_lines(stderr: str) -> str:
 
     found = re.findall(r"^\S.*?:\d+: (\w*Warning: .*)$", stderr, re.M)
     return "\n".join(line.rstrip() for line in found)
+
+
+def scratch_folder() -> Path:
+    """A new temporary folder at the front of sys.path, for modules a notebook writes (%%writefile) and imports.
+
+    Child processes get this process's sys.path, so a worker module written there can be imported by every
+    child under every start method. Remove it with remove_scratch_folder when done (it is also removed when this
+    process exits).
+    """
+    import sys
+
+    import atexit
+    import shutil
+
+    folder = Path(tempfile.mkdtemp(prefix="course-modules-"))
+    sys.path.insert(0, str(folder))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)  # gone with the kernel, even if the notebook stops early
+    return folder
+
+
+def remove_scratch_folder(folder: Path) -> list[str]:
+    """Delete a scratch folder, take it off sys.path, and forget the modules imported from it; return their names."""
+    import importlib
+    import shutil
+    import sys
+
+    folder = Path(folder)
+    if not folder.name.startswith("course-modules-"):
+        raise ValueError(f"{folder} was not made by scratch_folder(); refusing to delete it")
+    forgotten = sorted(name for name, module in list(sys.modules.items())
+                       if getattr(module, "__file__", None) and Path(module.__file__).parent == folder)
+    for name in forgotten:
+        del sys.modules[name]
+    if str(folder) in sys.path:
+        sys.path.remove(str(folder))
+    shutil.rmtree(folder, ignore_errors=True)
+    importlib.invalidate_caches()
+    return forgotten

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -249,3 +250,68 @@ def matmul_task(task_id: int, size: int = 150, repeats: int = 100) -> TaskRecord
     for _ in range(repeats):
         a @ b
     return TaskRecord(task_id, os.getpid(), threading.get_native_id(), start, time.perf_counter(), blas_threads())
+
+
+# ------------------------------------------------- a segment and a program that multiprocessing did not start
+
+_ATTACH = """
+from multiprocessing import shared_memory
+
+segment = shared_memory.SharedMemory({name!r}{track})
+print(bytes(segment.buf[:5]).decode())
+segment.close()  # closes its mapping, as a well-behaved user should; never unlinks: it did not create it
+"""
+
+
+@dataclass(frozen=True)
+class OtherProgram:
+    """What happened when a separate Python program attached to this process's segment by name and exited."""
+
+    track: bool
+    read: str  # what it read from the segment
+    still_there: bool  # does the segment still exist after it exited?
+    warning: str  # what its resource tracker said at exit ('' if nothing)
+
+
+def attach_from_another_program(track: bool = True, timeout: float = 60.0) -> OtherProgram:
+    """Create a segment holding b'hello'; let a separate Python program (not started by multiprocessing, so with a
+    resource tracker of its own) attach by name, read it and exit; report whether the segment survived.
+
+    ``track=False`` (Python 3.13+) keeps the other program's tracker out of it. The segment is always cleaned up
+    here afterwards, and this process's tracker told, so no warning follows at exit.
+    """
+    import subprocess
+    from multiprocessing import resource_tracker, shared_memory
+
+    require_number("timeout", timeout, minimum=0, strict=True)
+    if not track and sys.version_info < (3, 13):
+        raise RuntimeError(f"SharedMemory(track=False) needs Python 3.13 or newer; this is {sys.version.split()[0]}")
+    segment = shared_memory.SharedMemory(create=True, size=16)
+    segment.buf[:5] = b"hello"
+    try:
+        source = _ATTACH.format(name=segment.name, track="" if track else ", track=False")
+        run = subprocess.run([sys.executable, "-c", source], capture_output=True, text=True, timeout=timeout)
+        if run.returncode != 0:
+            raise RuntimeError(f"the other program failed: {run.stderr.strip()[-300:]}")
+        warnings = [line.split("UserWarning: ", 1)[1] for line in run.stderr.splitlines() if "UserWarning: " in line]
+        warning = warnings[0].split(": {")[0] if warnings else ""  # 3.14 appends the names: leave them out
+    finally:
+        still_there = _segment_exists(segment.name)
+        segment.close()
+        if still_there:
+            segment.unlink()
+        else:  # already gone: tell this process's tracker, which would otherwise try again, and warn, at exit
+            resource_tracker.unregister(segment._name, "shared_memory")  # noqa: SLF001 (the name the tracker knows)
+    return OtherProgram(track, run.stdout.strip(), still_there, warning)
+
+
+def _segment_exists(name: str) -> bool:
+    """Whether a shared-memory segment of this name exists (attaching is the portable way to ask)."""
+    from multiprocessing import shared_memory
+
+    try:
+        probe = shared_memory.SharedMemory(name)  # registers the name with this process's tracker again: a no-op
+    except FileNotFoundError:
+        return False
+    probe.close()
+    return True

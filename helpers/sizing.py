@@ -19,7 +19,7 @@ from helpers.validation import require_int, require_number, require_worker_count
 
 TASKS_PER_WORKER = 4  # at every plotted worker count up to the CPUs: so no worker idles while others work
 OVERHEAD_SHARE = 0.01  # what sending a task may cost, as a share of the task's own time
-POOL_OVERHEAD = 100e-6  # s a Pool spends per task sent one by one and its result (measured 30-130 µs; notebook 09)
+POOL_OVERHEAD = 100e-6  # s a Pool spends per task sent one by one and its result (measured 30-130 µs; notebook 10)
 TARGET_TASK = 0.05  # s: long enough to time well, short enough for a lively demo on 1 or 2 CPUs
 MAX_WORKERS = 64  # the largest pool a sweep starts, whatever the machine
 

@@ -1,4 +1,4 @@
-"""Notebook 06's exercise checks: right answers pass; each typical mistake gets specific feedback."""
+"""Notebook 07's exercise checks: right answers pass; each typical mistake gets specific feedback."""
 
 import multiprocessing
 

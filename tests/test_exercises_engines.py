@@ -1,4 +1,4 @@
-"""Notebook 08's exercise checks: right answers pass; each typical mistake gets specific feedback."""
+"""Notebook 10's exercise checks: right answers pass; each typical mistake gets specific feedback."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Notebook 07's exercise checks: right answers pass; each typical mistake gets specific feedback."""
+"""Notebook 08's exercise checks: right answers pass; each typical mistake gets specific feedback."""
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace

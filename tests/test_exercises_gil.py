@@ -1,4 +1,4 @@
-"""Notebook 08's exercise checks: right answers pass; each typical mistake gets specific feedback."""
+"""Notebook 09's exercise checks: right answers pass; each typical mistake gets specific feedback."""
 
 import os
 import sys

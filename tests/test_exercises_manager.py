@@ -26,7 +26,7 @@ def test_unanswered(check):
 
 @pytest.mark.parametrize("fruits, ok, text", [
     (list(reversed(FRUITS)), True, "All six appends"),
-    ([], False, "Store a manager.list()"),
+    ([], False, "What kind of list can the manager's server keep"),
     (FRUITS[:4], False, "missing ['elder', 'fig']"),
     (tuple(FRUITS), False, "plain list"),
 ])

@@ -26,13 +26,14 @@ def test_exit_codes():
     assert_feedback(check_exit_codes({**EXIT_CODE_CASES, "explodes": 2}), False, "not one of the keys of EXIT_CODE_CASES")
     assert_feedback(check_exit_codes({**EXIT_CODE_CASES, "returns normally": "0"}), False, "Exit codes are ints")
     assert_feedback(check_exit_codes({**EXIT_CODE_CASES, "is terminate()d": int(signal.SIGTERM)}), False, "wrong sign")
-    assert_feedback(check_exit_codes({**EXIT_CODE_CASES, "raises ValueError": 0}), False, "traceback to the child's stderr")
+    assert_feedback(check_exit_codes({**EXIT_CODE_CASES, "raises ValueError": 0}), False, "Look again at 'raises ValueError'")
+    assert_feedback(check_exit_codes({**EXIT_CODE_CASES, "raises ValueError": 2}), False, "traceback to the child's stderr")
 
 
 @pytest.mark.parametrize("args, ok, text", [
     (("Ada",), True, "greet('Ada')"),
     (["Ada"], True, "a list works too"),
-    ("Ada", False, "3 arguments, one per character"),
+    ("Ada", False, "how do you write a tuple of one element?"),
     (("Ada", "Bob"), False, "2 elements"),
     (("Bob",), False, "should be the name 'Ada'"),
     ({"name": "Ada"}, False, "must be a tuple"),
@@ -61,3 +62,10 @@ def test_child_pids():
     assert_feedback(check_child_pids([me + 1, -1, me + 3]), False, "positive ints")
     assert_feedback(check_child_pids([me, me + 1, me + 2]), False, "this kernel's own pid")
     assert_feedback(check_child_pids([me + 1, me + 1, me + 2]), False, "Some pids repeat")
+
+
+def test_a_string_for_args_gets_a_nudge_then_the_comma():
+    first = check_args("Ada")
+    assert_feedback(first, False, "3 arguments, one per character")
+    assert "(\"Ada\",)" not in first.message
+    assert_feedback(check_args("Ada Lovelace"), False, "A comma does")

@@ -48,10 +48,10 @@ def test_usable_cpus_spots_cpu_count_under_restricted_affinity(monkeypatch):
 @pytest.mark.parametrize("speedup, efficiency, ok, text", [
     (3.0, 0.75, True, "75 %"),
     (1 / 3, 0.75, False, "upside down"),
-    (2.0, 0.5, False, "6.0 s / 2.0 s"),
+    (2.0, 0.5, False, "which one is divided by which?"),
     (3.0, 75, False, "fraction"),
     (3.0, 12.0, False, "divided by the number of workers"),
-    (3.0, 0.5, False, "efficiency 0.5 is off"),
+    (3.0, 0.5, False, "efficiency 0.5 is off. Efficiency is speedup per worker"),
     ("3", 0.75, False, "must be numbers"),
 ])
 def test_speedup(speedup, efficiency, ok, text):
@@ -61,9 +61,9 @@ def test_speedup(speedup, efficiency, ok, text):
 @pytest.mark.parametrize("on_eight, limit, ok, text", [
     (1 / (0.1 + 0.9 / 8), 10, True, "never more than 10×"),
     (8, 10, False, "serial part"),
-    (5.5, 10, False, "compute 1 / (0.1 + 0.9 / 8)"),
+    (5.5, 10, False, "Which share of the time shrinks with 8 workers"),
     (4.7059, float("inf"), False, "finite"),
-    (4.7059, 9, False, "(1 - f) / n → 0"),
+    (4.7059, 9, False, "What becomes of (1 - f) / n as n grows?"),
     (None, 10, False, "must be numbers"),
 ])
 def test_amdahl(on_eight, limit, ok, text):
@@ -79,9 +79,13 @@ def test_workload_choices():
     assert_feedback(check_workload_choices({**WORKLOADS, "bake bread": "threads"}), False, "not one of the keys of WORKLOADS")
     assert_feedback(check_workload_choices({**WORKLOADS, "download 200 web pages": "asyncio"}), False, 'Choose "threads" or "processes"')
     wrong = {**WORKLOADS, "download 200 web pages": "processes"}
-    assert_feedback(check_workload_choices(wrong), False, "releases the GIL")
+    assert_feedback(check_workload_choices(wrong), False, "does it keep a CPU busy running Python, or does it mostly wait?")
+    assert_feedback(check_workload_choices(wrong), False, "or does it mostly wait?")  # the same answer: the same nudge
+    other = {**WORKLOADS, "download 200 web pages": "processes", "wait for replies from 50 database queries": "processes"}
+    assert_feedback(check_workload_choices(other), False, "2 wrong. 'download 200 web pages' wants threads")
+    assert "releases the GIL" in check_workload_choices(other).message
     wrong = {**WORKLOADS, "compute prime numbers up to 10 million in pure Python": "threads"}
-    assert_feedback(check_workload_choices(wrong), False, "take turns holding the GIL")
+    assert_feedback(check_workload_choices(wrong), False, "take turns holding the GIL")  # a third answer: the full reason
 
 
 def test_squares():
@@ -90,3 +94,15 @@ def test_squares():
     assert_feedback(check_squares(sorted([x * x for x in range(10)], reverse=True)), False, "wrong order")
     assert_feedback(check_squares([0, 1, 4]), False, "Expected 10 results")
     assert_feedback(check_squares(list(range(10))), False, "Expected [0, 1, 4")
+
+
+def test_wrong_answers_get_a_nudge_first_then_the_worked_step():
+    assert_feedback(check_speedup(2.0, 0.5), False, "which one is divided by which?")
+    assert_feedback(check_speedup(2.5, 0.5), False, "6.0 s / 2.0 s = ?")
+    assert_feedback(check_speedup(3.0, 0.5), False, "Efficiency is speedup per worker")
+    assert_feedback(check_speedup(3.0, 0.6), False, "3.0 / 4 = ?")
+    assert_feedback(check_amdahl(5.5, 10), False, "Which share of the time shrinks")
+    assert_feedback(check_amdahl(5.0, 10), False, "Put f = 0.1 and n = 8")
+    assert_feedback(check_amdahl(4.7059, 9), False, "What becomes of (1 - f) / n")
+    assert_feedback(check_amdahl(4.7059, 11), False, "tends to 1 / f")
+    assert "Pool(2)" not in check_squares(...).message and "pool.map(" not in check_squares(...).message

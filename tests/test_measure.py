@@ -188,3 +188,16 @@ def test_task_ceiling(tasks, workers, ceiling):
     from helpers.measure import task_ceiling
 
     assert task_ceiling(tasks, workers) == pytest.approx(ceiling)
+
+
+def test_clock_facts_tell_the_wall_clock_from_the_performance_counter():
+    from helpers.measure import clock_facts
+
+    wall, counter = clock_facts(("time", "perf_counter"), readings=1000)
+    assert (wall.name, wall.monotonic, wall.adjustable) == ("time", False, True)
+    assert (counter.name, counter.monotonic, counter.adjustable) == ("perf_counter", True, False)
+    assert 0 < counter.smallest_step < 0.1 and counter.resolution > 0
+    with pytest.raises(ValueError, match="clock must be one of"):
+        clock_facts(("sundial",))
+    with pytest.raises(ValueError, match="readings must be ≥ 2"):
+        clock_facts(readings=1)

@@ -1,6 +1,7 @@
 """helpers.messaging: notebook 03's workers and pitfall demonstrations, under every start method."""
 
 import multiprocessing
+import os
 import queue
 import time
 
@@ -206,3 +207,15 @@ def test_read_tagged_counts_intact_and_mixed_messages():
     sending.close()
     report = read_tagged(receiving, (b"A", b"B"), 4, expected=3)
     assert (report.intact, report.mixed, report.error, report.damaged) == (2, 1, "", 1)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="makes a pipe non-blocking")
+def test_a_simple_queue_holds_about_a_pipe_buffer_before_put_would_block():
+    from helpers.messaging import simple_queue_holds
+
+    held = simple_queue_holds(1000)
+    assert 4096 <= held <= 16 * 2**20  # a pipe buffer: 64 KiB on Linux, 16-64 KiB on macOS
+    with pytest.raises(ValueError, match="item_bytes must be ≥ 1"):
+        simple_queue_holds(0)
+    with pytest.raises(RuntimeError, match="ask with a larger"):
+        simple_queue_holds(10, most=3)

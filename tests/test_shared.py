@@ -231,3 +231,20 @@ def test_tree_memory_counts_a_child_and_peak_memory_sees_an_allocation():
     assert memory.extra > 30_000_000 and memory.peak >= memory.baseline
     with pytest.raises(ValueError, match="interval must be > 0"):
         PeakMemory(interval=0)
+
+
+def test_a_separate_program_that_attaches_unlinks_the_segment_at_exit_unless_untracked():
+    import sys
+
+    from helpers.shared_numpy import attach_from_another_program
+
+    tracked = attach_from_another_program()
+    assert tracked.read == "hello" and not tracked.still_there and "leaked shared_memory" in tracked.warning
+    if sys.version_info >= (3, 13):
+        untracked = attach_from_another_program(track=False)
+        assert untracked.read == "hello" and untracked.still_there and untracked.warning == ""
+    else:
+        with pytest.raises(RuntimeError, match="needs Python 3.13"):
+            attach_from_another_program(track=False)
+    with pytest.raises(ValueError, match="timeout must be > 0"):
+        attach_from_another_program(timeout=0)

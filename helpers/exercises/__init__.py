@@ -20,6 +20,30 @@ class Feedback:
     __repr__ = __str__
 
 
+_wrong_answers: dict[str, list[str]] = {}
+
+
+def graded(exercise: str, answer: object, *hints: str) -> str:
+    """The hint for a wrong answer: the first wrong answer gets ``hints[0]`` (a nudge), each different wrong
+    answer after it the next hint, up to the last one. The same answer again gets the same hint, so running
+    a cell twice shows the same feedback."""
+    if not hints:
+        raise ValueError("graded needs at least one hint")
+    try:
+        key = repr(answer)[:500]
+    except Exception:  # an object whose repr fails: count it by type
+        key = f"<{type(answer).__name__}>"
+    seen = _wrong_answers.setdefault(exercise, [])
+    if key not in seen:
+        seen.append(key)
+    return hints[min(seen.index(key), len(hints) - 1)]
+
+
+def forget_answers() -> None:
+    """Forget every wrong answer graded() has seen: the next wrong answer to each exercise gets the first hint again."""
+    _wrong_answers.clear()
+
+
 def unanswered(hint: str) -> Feedback:
     """Feedback for an answer still left as ``...``."""
     return Feedback(False, f"Replace the ... with your answer. Hint: {hint}")

@@ -1,4 +1,4 @@
-"""Checks for the exercises of notebook 09 (beyond one machine)."""
+"""Checks for the exercises of notebook 10 (beyond one machine)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ COMPLETED_TASKS = 8
 def check_completed(records: object) -> Feedback:
     """Exercise 1: {task_id: TaskRecord} for tasks 0..7, collected with submit and as_completed."""
     if records is Ellipsis:
-        return unanswered("futures = {executor.submit(traced_cpu, i): i for i in range(8)}, then loop over as_completed(futures, timeout=...)")
+        return unanswered("submit each task and keep its future; then take the futures as they complete, with a timeout")
     if not isinstance(records, Mapping):
         return Feedback(False, f"Expected a dict {{task id: TaskRecord}}, got {type(records).__name__}.")
     if any(hasattr(v, "result") for v in records.values()):
@@ -29,7 +29,7 @@ def check_completed(records: object) -> Feedback:
 def check_scatter(total: object, scattered: object, expected: float) -> Feedback:
     """Exercise 2: the array scattered once (a Dask Future), and the sum of its slices computed from that future."""
     if total is Ellipsis or scattered is Ellipsis:
-        return unanswered("big = client.scatter(values, broadcast=True); then client.submit(slice_sum, big, start, stop) per slice")
+        return unanswered("send the values to the workers once, then submit one task per slice that uses what was sent")
     if type(scattered).__name__ != "Future":
         return Feedback(False, f"`scattered` is a {type(scattered).__name__}, not the Future that client.scatter returns: "
                         "tasks given the array itself carry it along each time.")

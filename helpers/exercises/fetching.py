@@ -1,4 +1,4 @@
-"""Checks for the exercises of notebook 07 (parallel fetching)."""
+"""Checks for the exercises of notebook 08 (parallel fetching)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ SLOW_LATENCY = 10.0  # the slow request's answer comes later than any timeout th
 def check_keyed_results(results: object, urls: Mapping[str, str]) -> Feedback:
     """Exercise 2: one FetchResult per key of ``urls``, each fetched with a 1 s timeout; the broken and slow ones kept as errors."""
     if results is Ellipsis:
-        return unanswered("map fetch over tasks_for(urls, timeout=...) on a thread pool, and key each result by its .key")
+        return unanswered("fetch every request on a thread pool, each with the exercise's timeout, and keep every result under its key")
     if not isinstance(results, Mapping):
         return Feedback(False, f"Expected a dict {{key: FetchResult}}, got {type(results).__name__}.")
     missing = sorted(set(urls) - set(results))

@@ -1,4 +1,4 @@
-"""Checks for the exercises of notebook 08 (after the GIL)."""
+"""Checks for the exercises of notebook 09 (after the GIL)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from helpers.exercises import Feedback, check_choices, is_number, unanswered
+from helpers.exercises import Feedback, check_choices, graded, is_number, unanswered
 from helpers.managers import expected_features
 
 FRUITS = ["apple", "banana", "cherry", "damson", "elder", "fig"]
@@ -14,12 +14,16 @@ FAN_IN_TASKS = list(range(60))
 def check_nested(fruits: object) -> Feedback:
     """Exercise 1: every fruit appended by the workers survived in the shared dict's list."""
     if fruits is Ellipsis:
-        return unanswered("store a manager.list() under 'fruits' (not a plain list), then read it back with list(...)")
+        return unanswered("the value under 'fruits' must be a list the server keeps and changes, not a copy; read it back as a plain list")
     if not isinstance(fruits, list):
         return Feedback(False, f"Expected a plain list (convert the proxy with list(...)), got {type(fruits).__name__}.")
     if not fruits:
-        return Feedback(False, "The list is empty: each append went to a copy of the list, not to the one in the dict. "
-                        "Store a manager.list() in the dict instead of [].")
+        return Feedback(False, graded(
+            "nested-empty", fruits,
+            "The list is empty: each append went to a copy of the list, not to the one in the dict. "
+            "What kind of list can the manager's server keep, so that appends reach it?",
+            "Store a manager.list() in the dict instead of [].",
+        ))
     if sorted(fruits) != sorted(FRUITS):
         missing = sorted(set(FRUITS) - set(fruits))
         return Feedback(False, f"Expected each of {len(FRUITS)} fruits once, got {sorted(fruits)}; missing {missing}.")
@@ -54,7 +58,7 @@ def check_round_trips(answers: object) -> Feedback:
 def check_fan_in(results: object) -> Feedback:
     """Exercise 3: the features of FAN_IN_TASKS, computed in a pool and merged in the parent."""
     if results is Ellipsis:
-        return unanswered("results = dict(pool.imap_unordered(keyed_feature, FAN_IN_TASKS))")
+        return unanswered("let every task return its (task id, feature) pair, and build the dict here from what the pool returns")
     if not isinstance(results, Mapping):
         return Feedback(False, f"Expected a dict {{task id: feature}}, got {type(results).__name__}.")
     expected = expected_features(FAN_IN_TASKS)
@@ -73,7 +77,7 @@ def check_fan_in(results: object) -> Feedback:
 def check_authkey(outcome: object) -> Feedback:
     """Exercise 4: a client in another process put an item on the remote queue with the right authkey."""
     if outcome is Ellipsis:
-        return unanswered("run_in_child(remote_put, server.address, AUTHKEY, 'hello', method=...).result()")
+        return unanswered("run remote_put in another process (run_in_child) with the server's address and the key it was started with")
     if not isinstance(outcome, str):
         return Feedback(False, f"Expected the string remote_put returned, got {type(outcome).__name__}.")
     if outcome.startswith("AuthenticationError"):

@@ -6,7 +6,7 @@ import os
 import signal
 from collections.abc import Sequence
 
-from helpers.exercises import Feedback, is_number, mapping_problem, unanswered
+from helpers.exercises import Feedback, graded, is_number, mapping_problem, unanswered
 
 # What each case's exitcode is on this platform (Windows has no SIGKILL: kill() is terminate()).
 _KILL = signal.SIGKILL if hasattr(signal, "SIGKILL") else signal.SIGTERM
@@ -43,7 +43,11 @@ def check_exit_codes(answers: object) -> Feedback:
     case = wrong[0]
     if answers[case] == -EXIT_CODE_CASES[case] and EXIT_CODE_CASES[case] < 0:
         return Feedback(False, f"{case!r}: right number, wrong sign. Python reports death by a signal as a negative exitcode.")
-    return Feedback(False, f"{len(wrong)} wrong. {case!r} is not {answers[case]}: {_WHY[case]}.")
+    return Feedback(False, f"{len(wrong)} wrong. " + graded(
+        "exit-codes", dict(answers),
+        f"Look again at {case!r}: how does the process end in that case, and what number does that leave?",
+        f"{case!r} is not {answers[case]}: {_WHY[case]}.",
+    ))
 
 
 def check_args(args: object) -> Feedback:
@@ -51,11 +55,12 @@ def check_args(args: object) -> Feedback:
     if args is Ellipsis:
         return unanswered("args is a sequence of the arguments: one argument needs a one-element tuple")
     if isinstance(args, str):
-        return Feedback(
-            False,
+        return Feedback(False, graded(
+            "args", args,
             f"{args!r} is a string, and Process unpacks args with *: greet would get {len(args)} arguments, one per "
-            "character. Parentheses alone do not make a tuple: (\"Ada\") is still a string. Add a comma.",
-        )
+            "character. args must be a sequence of the arguments: how do you write a tuple of one element?",
+            "Parentheses alone do not make a tuple: (\"Ada\") is still a string. A comma does: (\"Ada\",).",
+        ))
     if isinstance(args, (tuple, list)):
         if list(args) == ["Ada"]:
             note = "" if isinstance(args, tuple) else " (a list works too; a tuple is the convention)"
@@ -87,7 +92,7 @@ def check_io_workers(workers: object) -> Feedback:
 def check_child_pids(pids: object) -> Feedback:
     """Exercise 4: the pids reported by three child processes, collected through a Queue."""
     if pids is Ellipsis:
-        return unanswered("start 3 Processes with target=report_pid and args=(results,), then results.get(timeout=10) three times")
+        return unanswered("three processes that each put their own pid on the queue; then read three results, each with a timeout")
     if not isinstance(pids, Sequence) or isinstance(pids, (str, bytes)):
         return Feedback(False, f"Expected a list of pids, got {type(pids).__name__}.")
     if len(pids) != 3:

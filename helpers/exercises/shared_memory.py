@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from helpers.exercises import Feedback, check_choices, unanswered
+from helpers.exercises import Feedback, check_choices, graded, unanswered
 from helpers.shared import when_all_ready
 from helpers.shared_numpy import SharedArray, attach
 
@@ -118,7 +118,7 @@ def check_counter(counter: object, workers: object, worker: object = None) -> Fe
 def check_pool_count(counter: object) -> Feedback:
     """Exercise 2: a Pool's workers counted 12 tasks into one shared Value given by the initializer."""
     if counter is Ellipsis:
-        return unanswered("Pool(2, initializer=attach_counter, initargs=(counter,)), then pool.map(count_task, range(12))")
+        return unanswered("the Value cannot travel inside a task: which Pool arguments hand something to every worker as it starts?")
     value = _value_of(counter)
     if not isinstance(value, int):
         return Feedback(False, f"Pass the shared Value you created, got {type(counter).__name__}.")
@@ -134,7 +134,7 @@ def check_grid(grid: object, spec: object) -> Feedback:
     import numpy as np
 
     if grid is Ellipsis:
-        return unanswered("map fill_slice over [(spec, row, row + 1, row) for row in range(4)], copy the grid, then close() and unlink()")
+        return unanswered("one task per row, each filling its own row through the segment's name; then copy the grid, and clean up the segment")
     if not isinstance(spec, SharedArray):
         return Feedback(False, f"Pass the SharedArray description from create_shared_array as the second argument, got {type(spec).__name__}.")
     if not isinstance(grid, np.ndarray) or grid.shape != GRID_SHAPE:
@@ -143,7 +143,11 @@ def check_grid(grid: object, spec: object) -> Feedback:
     for row in range(GRID_SHAPE[0]):
         wrong = int(np.count_nonzero(grid[row] != row))
         if wrong:
-            return Feedback(False, f"Row {row} has {wrong:,} values that are not {row}: give each task its own row, start = row, stop = row + 1.")
+            return Feedback(False, graded(
+                "grid-row", row,
+                f"Row {row} has {wrong:,} values that are not {row}. Which rows did each task fill, and with what value?",
+                f"Give each task its own row: (spec, row, row + 1, row), start = row, stop = row + 1, value = row.",
+            ))
     try:
         segment, view = attach(spec)
     except FileNotFoundError:

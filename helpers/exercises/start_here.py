@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from helpers.exercises import Feedback, close_to, is_number, mapping_problem, unanswered
+from helpers.exercises import Feedback, close_to, graded, is_number, mapping_problem, unanswered
 from helpers.machine import usable_cpus
 
 
@@ -17,11 +17,13 @@ def check_usable_cpus(answer: object) -> Feedback:
     if answer == expected:
         return Feedback(True, f"This process may use {expected} of the machine's {os.cpu_count()} CPUs.")
     if answer == os.cpu_count():
-        return Feedback(
-            False,
-            f"{answer} is os.cpu_count(): every CPU in the machine. This process may use only {expected} of them "
-            "(an affinity mask or container limit). Use os.sched_getaffinity(0) or os.process_cpu_count() (3.13+).",
-        )
+        return Feedback(False, graded(
+            "usable-cpus", answer,
+            f"{answer} is os.cpu_count(): every CPU in the machine. May this process run on all of them? "
+            "Look in the os module for the CPUs this process has affinity with.",
+            f"This process may use only {expected} of them (an affinity mask or container limit): "
+            "len(os.sched_getaffinity(0)), or os.process_cpu_count() on 3.13+.",
+        ))
     return Feedback(False, f"{answer} is not what this machine reports. Ask os for it rather than typing a number.")
 
 
@@ -34,13 +36,17 @@ def check_speedup(speedup: object, efficiency: object) -> Feedback:
     if close_to(speedup, 2.0 / 6.0):
         return Feedback(False, "Your speedup is upside down: divide the 1-worker time by the 4-worker time.")
     if not close_to(speedup, 3.0):
-        return Feedback(False, f"Speedup {speedup} is off: 6.0 s / 2.0 s = ?")
+        return Feedback(False, graded("speedup", speedup,
+                                      f"Speedup {speedup} is off. Which two times does speedup compare, and which one is divided by which?",
+                                      "Speedup = the 1-worker time / the 4-worker time = 6.0 s / 2.0 s = ?"))
     if close_to(efficiency, 75.0):
         return Feedback(False, "Give efficiency as a fraction (0 to 1), not a percentage.")
     if close_to(efficiency, 12.0) or close_to(efficiency, 4.0 / 3.0):
         return Feedback(False, "Efficiency is speedup divided by the number of workers, not the other way round.")
     if not close_to(efficiency, 0.75):
-        return Feedback(False, f"Speedup is right; efficiency {efficiency} is off: speedup / workers = 3.0 / 4 = ?")
+        return Feedback(False, graded("efficiency", efficiency,
+                                      f"Speedup is right; efficiency {efficiency} is off. Efficiency is speedup per worker.",
+                                      "Efficiency = speedup / workers = 3.0 / 4 = ?"))
     return Feedback(True, "3× faster on 4 workers is 75 % efficiency: a quarter of the CPU time went to overhead or idle workers.")
 
 
@@ -54,11 +60,15 @@ def check_amdahl(on_eight: object, limit: object) -> Feedback:
     if close_to(on_eight, 8.0) or close_to(on_eight, 7.2):
         return Feedback(False, "That ignores (or only scales) the serial part: it does not get faster with more workers.")
     if not close_to(on_eight, expected):
-        return Feedback(False, f"Speedup on 8 workers of {on_eight} is off: compute 1 / (0.1 + 0.9 / 8).")
+        return Feedback(False, graded("amdahl-8", on_eight,
+                                      f"Speedup on 8 workers of {on_eight} is off. Which share of the time shrinks with 8 workers, and which stays?",
+                                      "Put f = 0.1 and n = 8 into 1 / (f + (1 - f) / n)."))
     if limit == float("inf") or (is_number(limit) and limit > 1000):
         return Feedback(False, "Even with infinitely many workers the serial 10 % still takes its time: the limit is finite.")
     if not close_to(limit, 10.0):
-        return Feedback(False, f"The 8-worker answer is right; the limit {limit} is not. As n grows, (1 - f) / n → 0.")
+        return Feedback(False, graded("amdahl-limit", limit,
+                                      f"The 8-worker answer is right; the limit {limit} is not. What becomes of (1 - f) / n as n grows?",
+                                      "As n grows, (1 - f) / n → 0, so the speedup tends to 1 / f."))
     return Feedback(True, f"{expected:.2f}× on 8 workers, and never more than 10×: the serial part caps the speedup.")
 
 
@@ -88,7 +98,11 @@ def check_workload_choices(choices: object) -> Feedback:
     wrong = [w for w in WORKLOADS if choices[w] != WORKLOADS[w]]
     if wrong:
         first = wrong[0]
-        return Feedback(False, f"{len(wrong)} wrong. {first!r} wants {WORKLOADS[first]}: {_REASONS[WORKLOADS[first]]}.")
+        return Feedback(False, f"{len(wrong)} wrong. " + graded(
+            "workloads", dict(choices),
+            f"Look again at {first!r}: does it keep a CPU busy running Python, or does it mostly wait?",
+            f"{first!r} wants {WORKLOADS[first]}: {_REASONS[WORKLOADS[first]]}.",
+        ))
     return Feedback(True, "CPU-bound pure Python wants processes; waiting (I/O-bound) work does fine with threads.")
 
 
@@ -96,7 +110,7 @@ def check_squares(squares: object) -> Feedback:
     """Exercise 5: the squares of 0..9 computed by a spawn pool with the helpers' worker."""
     expected = [x * x for x in range(10)]
     if squares is Ellipsis:
-        return unanswered("with get_context('spawn').Pool(2) as pool: squares = pool.map(square, range(10))")
+        return unanswered("a Pool of 2 from the spawn context, and its map of the helpers' square over 0..9")
     if not isinstance(squares, list):
         return Feedback(False, f"Expected a list, got {type(squares).__name__}: pool.map returns a list; imap returns an iterator (wrap it in list()).")
     if squares == expected:
