@@ -43,7 +43,9 @@ HARNESS_VARIABLE = "COURSE_HARNESS_SELF_TEST"
 # Cells tagged "requires-python-3.N" show a feature of Python 3.N: an older Python runs them but does not compare them.
 REQUIRES_PYTHON = "requires-python-"
 # multiprocessing's own helper processes, which live as long as the kernel and end with it.
-INFRASTRUCTURE = ("multiprocessing.resource_tracker", "multiprocessing.forkserver")
+# Helper processes that live as long as the kernel and exit with it (the teardown checks that they do).
+PRETEND_TIME_SCALE = 0.25
+INFRASTRUCTURE = ("multiprocessing.resource_tracker", "multiprocessing.forkserver", "joblib.externals.loky.backend.resource_tracker")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -73,6 +75,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="spawn",
         help="start methods for the JupyterLab-in-Chromium run of every notebook ('' to skip it)",
     )
+    group.addoption(
+        "--time-scale", default="",
+        help="run every notebook with COURSE_TIME_SCALE set to this (0 < scale ≤ 1): shorter sweeps and demos, for "
+        "passes that check what the notebooks print rather than what they measure (default: 1; the pretend run uses 0.25)",
+    )
     group.addoption("--no-notebooks", action="store_true", help="skip the notebook (nbval) runs")
 
 
@@ -100,6 +107,14 @@ def pytest_configure(config: pytest.Config) -> None:
     if pretend and "fork" not in multiprocessing.get_all_start_methods():
         pretend = ""  # the pretend run uses fork, the cheapest way to start many processes on a small machine
     config.course_pretend_cpus = int(pretend) if pretend else 0
+    scale = config.option.time_scale.strip()
+    if scale:
+        try:
+            valid = 0 < float(scale) <= 1
+        except ValueError:
+            valid = False
+        if not valid:
+            raise pytest.UsageError(f"--time-scale takes a number in (0, 1] (or nothing for 1), got {scale!r}")
 
 
 class StartMethodNotebook(IPyNbFile):
@@ -116,8 +131,13 @@ class StartMethodNotebook(IPyNbFile):
         saved_affinity = os.sched_getaffinity(0) if self.one_cpu else None
         os.environ.pop("PYTEST_CURRENT_TEST", None)
         os.environ["MP_START_METHOD"] = self.start_method
+        scale = self.config.option.time_scale
         if self.pretend:
             os.environ["COURSE_CPU_PROFILE"] = self.pretend
+            # 8 pretend CPUs on the real ones: sized workloads would take 4x as long here, for nothing the run checks.
+            scale = str(min(float(scale or 1), PRETEND_TIME_SCALE))
+        if scale:
+            os.environ["COURSE_TIME_SCALE"] = scale
         # Warnings name the cell's temporary file; a fixed name keeps outputs comparable.
         os.environ["IPYKERNEL_CELL_NAME"] = "<cell>"
         if saved_affinity:
@@ -307,9 +327,16 @@ def fresh_hints() -> Iterator[None]:
     yield
 
 
-@pytest.fixture(params=multiprocessing.get_all_start_methods())
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # Unit tests that take `start_method` run once per method of --start-methods (default: all this platform has),
+    # so a pass of the matrix that is about one method runs them under that method.
+    if "start_method" in metafunc.fixturenames:
+        metafunc.parametrize("start_method", metafunc.config.course_start_methods, indirect=True)
+
+
+@pytest.fixture
 def start_method(request: pytest.FixtureRequest) -> Iterator[str]:
-    """For unit tests: run the test once per start method this platform offers, as multiprocessing's default."""
+    """For unit tests: run the test once per start method of --start-methods, as multiprocessing's default."""
     multiprocessing.set_start_method(request.param, force=True)
     try:
         yield request.param

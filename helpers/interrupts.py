@@ -1,8 +1,9 @@
 """Ctrl-C and hung pools (notebook 06): who gets the signal, a worker initializer that ignores it, and stacks.
 
 Each demonstration runs a small script in its own process group and signals it for real, so a notebook
-cell can never hang: Ctrl-C in a terminal sends SIGINT to the whole foreground process group (the program
-and every worker); JupyterLab's interrupt button sends it to the kernel process alone.
+cell can never hang. Ctrl-C in a terminal sends SIGINT to the whole foreground process group (the program
+and every worker it started), and so does JupyterLab's interrupt button on Linux and macOS (jupyter_client
+signals the kernel's process group); `kill -INT PID` (os.kill) reaches one process alone.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,7 +89,7 @@ if __name__ == "__main__":
 class Interrupted:
     """What one SIGINT did to a pool of 2 workers running a long task each."""
 
-    target: str  # "the process group" (Ctrl-C in a terminal) or "the parent" (JupyterLab's interrupt button)
+    target: str  # "the process group" (Ctrl-C, JupyterLab's button) or "the parent" (kill -INT PID)
     workers_ignore: bool
     parent_interrupted: bool
     workers_interrupted: int
@@ -100,7 +103,7 @@ def interrupt_a_pool(target: str = "group", workers_ignore: bool = False, timeou
     if os.name != "posix":
         raise OSError("this demonstration sends POSIX signals to a process group: it needs Linux or macOS")
     if target not in ("group", "parent"):
-        raise ValueError(f"target must be 'group' (Ctrl-C in a terminal) or 'parent' (the kernel's interrupt button), got {target!r}")
+        raise ValueError(f"target must be 'group' (Ctrl-C, or JupyterLab's button) or 'parent' (kill -INT PID), got {target!r}")
     require_number("timeout", timeout, minimum=0, strict=True)
     import multiprocessing
 
@@ -133,16 +136,22 @@ def interrupt_a_pool(target: str = "group", workers_ignore: bool = False, timeou
 # ------------------------------------------------------------------------------------------- a hung pool
 
 
-def dump_stacks_after(seconds: float) -> None:
-    """Pool initializer: if this worker is still running ``seconds`` from now, print every thread's stack to stderr.
+@contextmanager
+def stacks_if_slower_than(seconds: float, file: Any = None) -> Iterator[None]:
+    """Around one task: if the block still runs ``seconds`` from now, print every thread's stack to ``file``
+    (stderr by default); leaving the block in time cancels it.
 
-    faulthandler writes the stack from a watchdog thread, so it works even while the worker is stuck in a
-    lock, a read, or C code; the worker itself keeps going (or keeps hanging).
+    faulthandler writes the stacks from a watchdog thread, so it works even while the task is stuck in a lock,
+    a read, or C code; the task itself keeps going (or keeps hanging).
     """
     import faulthandler
 
     require_number("seconds", seconds, minimum=0, strict=True)
-    faulthandler.dump_traceback_later(seconds, repeat=False, file=sys.stderr)
+    faulthandler.dump_traceback_later(seconds, repeat=False, file=file if file is not None else sys.stderr)
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()
 
 
 def hold_then_take(first: Any, second: Any, ready: Any) -> None:
@@ -157,14 +166,12 @@ def hold_then_take(first: Any, second: Any, ready: Any) -> None:
 
 
 def deadlocking_worker(first: Any, second: Any, ready: Any, dump_after: float, dump_path: str) -> None:
-    """hold_then_take, with faulthandler set to write this worker's stacks to ``dump_path`` once it has hung
-    ``dump_after`` s (a file of its own: two workers dumping into one stream would interleave their lines)."""
+    """hold_then_take, watched: if it hangs ``dump_after`` s, the stacks go to ``dump_path`` (a file of its own:
+    two workers writing into one stream would interleave their lines)."""
     global _dump_file
-    _dump_file = open(dump_path, "w")  # kept open for faulthandler, which writes to it from its watchdog thread
-    import faulthandler
-
-    faulthandler.dump_traceback_later(dump_after, repeat=False, file=_dump_file)
-    hold_then_take(first, second, ready)
+    _dump_file = open(dump_path, "w")  # kept open: faulthandler writes to it from its watchdog thread
+    with stacks_if_slower_than(dump_after, file=_dump_file):
+        hold_then_take(first, second, ready)
 
 
 _dump_file: Any = None

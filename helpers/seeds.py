@@ -80,3 +80,46 @@ def draws_for_task(task: tuple[Any, int]) -> list[float]:
 
     seed, count = task
     return [float(x) for x in np.random.default_rng(seed).random(count)]
+
+
+_SEEDED_SCRIPT = """
+import json
+import multiprocessing
+
+import numpy as np
+
+np.random.seed(2024)  # at the top of the script, for reproducibility: outside the __main__ guard
+
+
+def first_draw(results):
+    results.put(float(np.random.random()))
+
+
+if __name__ == "__main__":
+    multiprocessing.set_start_method({method!r})
+    results = multiprocessing.Queue()
+    children = [multiprocessing.Process(target=first_draw, args=(results,)) for _ in range(4)]
+    for child in children:
+        child.start()
+    draws = [results.get(timeout=60) for _ in children]
+    for child in children:
+        child.join(60)
+    print(json.dumps(draws))
+"""
+
+
+def draws_in_a_seeded_script(method: str, timeout: float = 60.0) -> list[float]:
+    """Run a script that calls np.random.seed(2024) at its top level, whose 4 child processes draw one number each.
+
+    Under spawn and forkserver each child runs the script's top level again (forkserver may even have done so
+    once, for every child), so each starts from the same seed: the same trap as fork, by another road.
+    """
+    import json
+
+    from helpers.scripts import run_script
+
+    require_start_method(method)
+    ran = run_script(_SEEDED_SCRIPT.format(method=method), timeout=timeout)
+    if ran.returncode != 0:
+        raise RuntimeError(f"the script failed: {ran.stderr.strip()[-300:]}")
+    return json.loads(ran.stdout.strip().splitlines()[-1])

@@ -83,8 +83,8 @@ def test_own_module_wrong_answers_get_graded_hints(workspace, tmp_path):
     import __main__
 
     first = check_own_module([0], __main__, workspace)
-    assert_feedback(first, False, "which magic writes a cell to a file?")
-    assert "%%writefile {folder}" not in first.message  # a nudge, not the answer
+    assert_feedback(first, False, "which cell magic writes a cell into a file?")
+    assert "%%writefile" not in first.message  # a nudge, not the answer
     wrong_name = _module(workspace, "t_wrong_name", "def twice(x):\n    return 2 * x\n")
     assert_feedback(check_own_module([0], wrong_name, workspace), False, "no function called double")
     elsewhere = tmp_path / "t_elsewhere.py"
@@ -106,11 +106,13 @@ def test_own_module_wrong_answers_get_graded_hints(workspace, tmp_path):
 
 
 @pytest.mark.parametrize("change, ok, text", [
-    ({}, True, "A terminal interrupts the whole group"),
-    ({"JupyterLab's interrupt button, while a Pool works, interrupts": "the parent and the workers"}, False,
-     "the button signals one process"),
+    ({}, True, "signal the whole process group"),
+    ({"JupyterLab's interrupt button (Linux, macOS), while a Pool works, interrupts": "the parent only"}, False,
+     "whom does the button signal?"),
+    ({"kill -INT <the parent's pid>, while a Pool works, interrupts": "the parent and the workers"}, False,
+     "the one process whose pid it is given"),
     ({"with initializer=ignore_sigint, Ctrl-C in a terminal interrupts": "nothing"}, False, "who ignores it?"),
-    ({"Ctrl-C in a terminal, while a Pool works, interrupts": " The Parent And The Workers "}, True, "whole group"),
+    ({"Ctrl-C in a terminal, while a Pool works, interrupts": " The Parent And The Workers "}, True, "whole process group"),
     ({"Ctrl-C in a terminal, while a Pool works, interrupts": "everyone"}, False, "is not one of"),
 ])
 def test_sigint(change, ok, text):
@@ -144,10 +146,12 @@ def test_log_lines_wrong_answers_get_graded_hints():
     assert_feedback(check_log_lines(..., set()), False, "Replace the ...")
     assert_feedback(check_log_lines("task 0", set()), False, "Pass handler.lines")
     first = check_log_lines([], set())
-    assert_feedback(first, False, "what did the pool's initializer set up?")
+    assert_feedback(first, False, "give the pool an initializer that sends them to records")
     assert "send_logs_to" not in first.message
     some = [f"task {t}, line {n}, from pid 1" for t in range(2) for n in range(2)]
-    assert_feedback(check_log_lines(some, {1}), False, "4 of 8 records are missing")
+    assert_feedback(check_log_lines(some, {1}), False, "4 of 8 records are missing: did every worker finish sending")
+    fewer = some[:3]
+    assert_feedback(check_log_lines(fewer, {1}), False, "pool.close() and pool.join()")
     every = [f"task {t}, line {n}, from pid 1" for t in range(4) for n in range(2)]
     assert_feedback(check_log_lines(every, {os.getpid()}), False, "not from this kernel")
     assert_feedback(check_log_lines(every, {1, 2}), True, "All 8 records")
@@ -169,7 +173,8 @@ def test_streams_right_answer_passes_and_wrong_seeds_get_graded_hints():
     assert "spawn(4)[i]" not in first.message
     assert_feedback(check_streams([[0.5, 0.5, 0.5]] * 4), False, "Give task i the i-th child")  # a second wrong answer
     other = task_streams(8, 4, 3)
-    assert_feedback(check_streams(other), False, "Would you get the same numbers?")
+    assert_feedback(check_streams(other), False, "which seed sequence, and how were its child seeds made?")
+    assert_feedback(check_streams(task_streams(9, 4, 3)), False, "the i-th child of SeedSequence(7).spawn(4)")
 
 
 # ------------------------------------------------------------------------------------------- exercise 5
@@ -211,3 +216,24 @@ def test_picklable():
     assert "__getstate__ returns" not in first.message
     assert_feedback(check_picklable(_LosesLaps()), False, "lost its laps")
     assert_feedback(check_picklable(_NoNewLock()), False, "has no lock")
+
+
+class _Restarts(_Fixed):
+    """A wrong fix: the copy starts afresh instead of keeping the laps."""
+
+    def __getstate__(self):
+        return {}
+
+    def __setstate__(self, state):
+        self.__init__()
+
+
+def test_picklable_catches_a_copy_that_starts_afresh():
+    assert_feedback(check_picklable(_Restarts()), False, "lost its laps")
+
+
+def test_own_module_is_run_in_a_fresh_spawn_worker(workspace):
+    module = _module(workspace, "t_fresh", "def double(x):\n    return 2 * x\n")
+    # Edited on disk, not reloaded; a new size, so that no stale cached bytecode can stand in for it.
+    (workspace / "t_fresh.py").write_text("def double(x):\n    return 5 * x  # edited\n")
+    assert_feedback(check_own_module([0, 2, 4, 6, 8, 10], module, workspace), False, "the file on disk differs")

@@ -7,15 +7,16 @@ import os
 import pickle
 import sqlite3
 import sys
+import time
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
 from helpers.interrupts import (
-    dump_stacks_after,
     ignore_sigint,
     interrupt_a_pool,
     py_spy_dump_of_a_waiting_worker,
+    stacks_if_slower_than,
     stacks_of_a_deadlock,
 )
 from helpers.memory import leaky_task
@@ -163,9 +164,25 @@ def test_py_spy_dump_names_the_waiting_worker_or_says_why_not():
     assert "wait_for_ever" in said or "could not inspect" in said or "not installed" in said
 
 
+def test_stacks_are_written_only_for_a_block_that_runs_too_long(tmp_path):
+    import threading
+
+    quick, slow = tmp_path / "quick.txt", tmp_path / "slow.txt"
+    with open(quick, "w") as file, stacks_if_slower_than(5, file=file):
+        pass  # left in time: the dump is cancelled
+    release = threading.Event()
+    with open(slow, "w") as file, stacks_if_slower_than(0.05, file=file):
+        deadline = time.monotonic() + 30
+        while "test_stacks_are_written" not in slow.read_text() and time.monotonic() < deadline:
+            release.wait(0.05)  # the block "hangs" until faulthandler has written the stacks
+    assert quick.read_text() == ""
+    assert "test_stacks_are_written_only_for_a_block_that_runs_too_long" in slow.read_text()
+
+
 def test_hang_helpers_refuse_bad_input():
     with pytest.raises(ValueError, match="seconds must be > 0"):
-        dump_stacks_after(0)
+        with stacks_if_slower_than(0):
+            pass
     with pytest.raises(ValueError, match="after must be > 0"):
         stacks_of_a_deadlock(after=-1)
 

@@ -222,13 +222,45 @@ def test_blas_threads_can_be_limited_in_a_worker(start_method):
     limit_blas_threads(None)  # the default: no change
 
 
+_MEMORY_PROBE = """
+import json, subprocess, sys
+import numpy as np
+from helpers.memory import PeakMemory, tree_memory
+
+alone = tree_memory()
+# A child that touches 50 MB, says so on its stdout, then waits for its stdin to close.
+child = subprocess.Popen(
+    [sys.executable, "-c", "import sys, numpy as np; b = np.ones(50_000_000 // 8); print('ready', flush=True); sys.stdin.read()"],
+    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+)
+assert child.stdout.readline().strip() == "ready"
+with_child = tree_memory()
+child.stdin.close()
+child.wait(timeout=60)
+with PeakMemory(interval=0.005) as memory:
+    block = np.ones(50_000_000 // 8)  # 50 MB, touched
+    memory.sample()  # while the block is alive: the sampler thread alone might miss a short peak
+    del block
+print(json.dumps({"alone": alone, "with_child": with_child, "extra": memory.extra,
+                  "peak": memory.peak, "baseline": memory.baseline}))
+"""
+
+
 def test_tree_memory_counts_a_child_and_peak_memory_sees_an_allocation():
+    import json
+    import subprocess
+    import sys
+
     assert memory_metric() in ("PSS", "USS") and tree_memory() > 0
-    with PeakMemory(interval=0.005) as memory:
-        block = np.ones(50_000_000 // 8)  # 50 MB, touched
-        memory.sample()  # while the block is alive: the sampler thread alone might miss a short peak
-        del block
-    assert memory.extra > 30_000_000 and memory.peak >= memory.baseline
+    # In a fresh interpreter: this suite's own process tree gains and loses children while it runs,
+    # and a child that exits during the measurement would hide the allocation.
+    probe = subprocess.run(
+        [sys.executable, "-c", _MEMORY_PROBE],
+        capture_output=True, text=True, timeout=120, check=True, cwd=os.path.dirname(os.path.dirname(__file__)) or ".",
+    )
+    seen = json.loads(probe.stdout)
+    assert seen["with_child"] - seen["alone"] > 30_000_000, seen
+    assert seen["extra"] > 30_000_000 and seen["peak"] >= seen["baseline"], seen
     with pytest.raises(ValueError, match="interval must be > 0"):
         PeakMemory(interval=0)
 

@@ -99,3 +99,22 @@ def test_chosen_counts_and_a_shorter_target():
         plan_sweep(CpuProfile(16, 8, 16, None), 4.0, seconds_per_iter=SECONDS_PER_ITERATION, counts=[1, 128])
     with pytest.raises(ValueError, match="target must be > 0"):
         plan_sweep(CpuProfile(2, 2, 2, None), 4.0, seconds_per_iter=SECONDS_PER_ITERATION, target=0)
+
+
+def test_the_time_scale_shrinks_budgets_and_demos_and_refuses_nonsense(monkeypatch):
+    from helpers.sizing import plan_sweep, plan_tasks, time_scale
+
+    profile = CpuProfile(8, 4, 8, None)
+    full = plan_sweep(profile, budget=10, seconds_per_iter=1e-7)
+    full_tasks = plan_tasks(profile, 2.0, seconds_per_iter=1e-7)
+    monkeypatch.setenv("COURSE_TIME_SCALE", "0.25")
+    assert time_scale() == 0.25
+    quarter = plan_sweep(profile, budget=10, seconds_per_iter=1e-7)
+    assert quarter.budget == 2.5 and quarter.estimated_seconds <= 2.5 * 1.01 < full.estimated_seconds
+    assert quarter.tasks == full.tasks and quarter.workers == full.workers  # the same sweep, shorter tasks
+    tasks, iterations = plan_tasks(profile, 2.0, seconds_per_iter=1e-7)
+    assert tasks == full_tasks[0] and iterations < full_tasks[1]
+    for bad in ("0", "1.5", "fast"):
+        monkeypatch.setenv("COURSE_TIME_SCALE", bad)
+        with pytest.raises(ValueError, match=r"COURSE_TIME_SCALE must be a number in \(0, 1\]"):
+            time_scale()

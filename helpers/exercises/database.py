@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from helpers.company_data import Company
 from helpers.database import MissingTableError, parse_url, verify
-from helpers.exercises import Feedback, check_choices, graded, is_finite_number, is_number, unanswered
+from helpers.exercises import Feedback, check_choices, is_finite_number, is_number, unanswered
 
 RACE_COMPANIES = 150
 RACE_WRITERS = 3
@@ -24,12 +24,10 @@ def check_table(url: str, companies: Sequence[Company]) -> Feedback:
     if result.ok:
         return Feedback(True, f"{result}: each worker used its own connection, opened once by the initializer.")
     if result.present == 0:
-        return Feedback(False, graded(
-            "table-empty", url,
-            "The table is empty. Did any task run, and did each worker have a connection of its own to write with?",
-            "Create the Pool with initializer=open_worker_connection, initargs=(DATABASE,), then "
-            "pool.map(save_chunk, chunks(companies, 100)).",
-        ))
+        # One hint, the same each time: an empty table is the same answer whatever was tried (graded() could not
+        # tell one attempt from the next), so it says what each part must do without writing the code.
+        return Feedback(False, "The table is empty: did any task run? Each worker needs a connection of its own, "
+                        "opened once as it starts (a pool initializer), and each task writes one chunk of companies.")
     if result.wrong:
         return Feedback(False, f"{len(result.wrong)} rows hold wrong values, for example {result.wrong[0]!r}: write them with save_chunk.")
     return Feedback(False, f"Only {result.present:,} of {result.expected:,} companies are in the table: map save_chunk over all the chunks.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from helpers.exercises import Feedback, check_choices, graded, is_number, unanswered
+from helpers.exercises import Feedback, check_choices, is_number, unanswered
 from helpers.managers import expected_features
 
 FRUITS = ["apple", "banana", "cherry", "damson", "elder", "fig"]
@@ -18,12 +18,8 @@ def check_nested(fruits: object) -> Feedback:
     if not isinstance(fruits, list):
         return Feedback(False, f"Expected a plain list (convert the proxy with list(...)), got {type(fruits).__name__}.")
     if not fruits:
-        return Feedback(False, graded(
-            "nested-empty", fruits,
-            "The list is empty: each append went to a copy of the list, not to the one in the dict. "
-            "What kind of list can the manager's server keep, so that appends reach it?",
-            "Store a manager.list() in the dict instead of [].",
-        ))
+        return Feedback(False, "The list is empty: each append went to a copy of the list, not to the one in the dict. "
+                        "What kind of list can the manager's server keep, so that appends reach it?")
     if sorted(fruits) != sorted(FRUITS):
         missing = sorted(set(FRUITS) - set(fruits))
         return Feedback(False, f"Expected each of {len(FRUITS)} fruits once, got {sorted(fruits)}; missing {missing}.")

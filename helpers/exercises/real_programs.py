@@ -22,9 +22,8 @@ def check_own_module(results: object, module: object, folder: object) -> Feedbac
         return Feedback(False, f"Pass the module you imported (import my_doubling, then my_doubling), got {type(module).__name__}.")
     path = getattr(module, "__file__", None)
     if module.__name__ == "__main__" or not path:
-        return Feedback(False, graded("own-module-main", module.__name__,
-                                      "That is this notebook's own namespace. The worker must live in a file: which magic writes a cell to a file?",
-                                      "Start the cell with %%writefile {folder}/my_doubling.py, run it, then import my_doubling."))
+        return Feedback(False, "That is this notebook's own namespace. The worker must live in a file of its own: "
+                        "which cell magic writes a cell into a file?")
     if Path(path).resolve().parent != Path(str(folder)).resolve():
         return Feedback(False, "That module is not in the scratch folder: write it there, so that every child process can import it.")
     worker = getattr(module, "double", None)
@@ -39,18 +38,37 @@ def check_own_module(results: object, module: object, folder: object) -> Feedbac
         return Feedback(False, graded("own-module-results", list(results),
                                       f"The results are not 2 × each input of {OWN_MODULE_INPUTS}: is double(x) returning 2 * x?",
                                       "Map your module's function: pool.map(my_doubling.double, range(6))."))
-    return Feedback(True, f"{expected}: computed by a function from your own module, which every child process imported by name.")
+    problem = _runs_in_a_fresh_interpreter(worker)
+    if problem:
+        return Feedback(False, problem)
+    return Feedback(True, f"{expected}: computed by a function from your own module, which a fresh spawn worker imported by name too.")
+
+
+def _runs_in_a_fresh_interpreter(worker: object) -> str:
+    """'' if a spawn worker (a new interpreter, which has only what it imports) computes 2x with ``worker``."""
+    import multiprocessing
+
+    try:
+        with multiprocessing.get_context("spawn").Pool(1) as pool:
+            got = pool.map_async(worker, OWN_MODULE_INPUTS).get(timeout=60)
+    except Exception as error:  # whatever the learner's module does in a new interpreter: report it
+        return f"A fresh spawn worker could not run it ({type(error).__name__}: {error}): is the module file in the scratch folder?"
+    if got != [2 * x for x in OWN_MODULE_INPUTS]:
+        return f"In a fresh worker your double gave {got}: the file on disk differs from what this kernel imported. Save it, reload it, and run again."
+    return ""
 
 
 SIGINT_FACTS = {
     "Ctrl-C in a terminal, while a Pool works, interrupts": "the parent and the workers",
-    "JupyterLab's interrupt button, while a Pool works, interrupts": "the parent only",
+    "JupyterLab's interrupt button (Linux, macOS), while a Pool works, interrupts": "the parent and the workers",
+    "kill -INT <the parent's pid>, while a Pool works, interrupts": "the parent only",
     "with initializer=ignore_sigint, Ctrl-C in a terminal interrupts": "the parent only",
 }
 _SIGINT_CHOICES = ("the parent only", "the workers only", "the parent and the workers", "nothing")
 _SIGINT_HINTS = {
     "Ctrl-C in a terminal, while a Pool works, interrupts": "a terminal sends SIGINT to its whole foreground process group.",
-    "JupyterLab's interrupt button, while a Pool works, interrupts": "the button signals one process: the kernel.",
+    "JupyterLab's interrupt button (Linux, macOS), while a Pool works, interrupts": "the kernel was started as the leader of a process group: whom does the button signal?",
+    "kill -INT <the parent's pid>, while a Pool works, interrupts": "kill sends a signal to the one process whose pid it is given.",
     "with initializer=ignore_sigint, Ctrl-C in a terminal interrupts": "the signal still reaches everyone, but who ignores it?",
 }
 
@@ -60,7 +78,7 @@ def check_sigint(answers: object) -> Feedback:
     return check_choices(
         answers, SIGINT_FACTS, name="SIGINT_FACTS",
         hint=f"a dict mapping each situation to one of {', '.join(_SIGINT_CHOICES)}",
-        success="A terminal interrupts the whole group; the button, the kernel alone; ignore_sigint leaves the parent to stop the pool.",
+        success="A terminal and JupyterLab's button signal the whole process group; kill, one process; ignore_sigint leaves the parent to stop the pool.",
         why=lambda situation, _: f"For {situation!r}: {_SIGINT_HINTS[situation]}",
         validate=lambda _, answer: None if answer in _SIGINT_CHOICES else f"{answer!r} is not one of {list(_SIGINT_CHOICES)}.",
         normalize=lambda answer: str(answer).strip().lower(),
@@ -77,16 +95,15 @@ def check_log_lines(lines: object, pids: object) -> Feedback:
     if not isinstance(lines, Sequence) or isinstance(lines, (str, bytes)):
         return Feedback(False, f"Pass handler.lines, the list of messages, got {type(lines).__name__}.")
     if not lines:
-        return Feedback(False, graded("logs-none", "none",
-                                      "No record arrived. Records go where the worker's logging is configured: what did the pool's initializer set up?",
-                                      "Pool(2, initializer=send_logs_to, initargs=(records,)), and run the map inside `with listening(records, handler):`."))
+        return Feedback(False, "No record arrived. Records go where each worker's logging sends them: give the pool an "
+                        "initializer that sends them to records, and listen to records here while the pool works.")
     expected = {f"task {t}, line {n}" for t in range(LOG_TASKS) for n in range(LOG_LINES)}
     got = {line.split(", from pid")[0] for line in lines if isinstance(line, str)}
     if got != expected:
         missing = len(expected - got)
         return Feedback(False, graded("logs-missing", missing,
-                                      f"{missing} of {len(expected)} records are missing: was the map finished before the listener stopped?",
-                                      "Run pool.map inside the `with listening(...)` block: leaving it stops the listener after the queue is empty."))
+                                      f"{missing} of {len(expected)} records are missing: did every worker finish sending before the listener stopped?",
+                                      "Inside the `with listening(...)` block, after the map: pool.close() and pool.join(), so each worker exits normally and flushes its queue."))
     if not isinstance(pids, (set, frozenset, Sequence)) or not pids or os.getpid() in set(pids):
         return Feedback(False, "Pass handler.pids too: the records must come from the worker processes, not from this kernel.")
     return Feedback(True, f"All {len(expected)} records, each whole, from the worker processes, through one queue.")
@@ -109,8 +126,8 @@ def check_streams(draws: object) -> Feedback:
                                       "Give task i the i-th child: SeedSequence(7).spawn(4)[i]."))
     if [list(d) for d in draws] != task_streams(STREAM_SEED, STREAM_TASKS, STREAM_DRAWS):
         return Feedback(False, graded("streams-other", [list(d) for d in draws],
-                                      "The streams differ, but they are not the ones SeedSequence(7) gives: run the cell again. Would you get the same numbers?",
-                                      "Seed from SeedSequence(7).spawn(4), not from the clock or from nothing."))
+                                      "Four different streams, but not the ones this exercise asks for: which seed sequence, and how were its child seeds made?",
+                                      "Give task i the i-th child of SeedSequence(7).spawn(4), with 3 draws each."))
     return Feedback(True, "Four different streams, and the same four on every run, whatever worker ran which task.")
 
 
@@ -120,6 +137,7 @@ def check_picklable(obj: object) -> Feedback:
         return unanswered("create a Stopwatch after adding __getstate__ and __setstate__ to its class")
     if not hasattr(obj, "laps") or not hasattr(obj, "lock"):
         return Feedback(False, f"Pass a Stopwatch instance, got {type(obj).__name__}.")
+    obj.laps = [*obj.laps, 3.125]  # laps of its own: a copy that merely starts afresh (calls __init__) would lose them
     try:
         copy = pickle.loads(pickle.dumps(obj))
     except Exception as error:  # what the learner's class does is up to them: report it
