@@ -29,7 +29,7 @@ def test_scatter():
     assert_feedback(check_scatter(10.0, future, 10.0), True, "travelled to the workers once")
     assert_feedback(check_scatter(10.0, [1.0, 2.0], 10.0), False, "not the Future")
     assert_feedback(check_scatter(9.0, future, 10.0), False, "not the sum")
-    assert_feedback(check_scatter("ten", future, 10.0), False, "as a number")
+    assert_feedback(check_scatter("ten", future, 10.0), False, "as a finite number")
     assert_feedback(check_scatter(..., ..., 10.0), False, "Replace the ...")
 
 

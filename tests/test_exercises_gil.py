@@ -39,7 +39,7 @@ def test_which_runtime(change, ok, text):
     ({}, True, "Immutable values"),
     ({"[1, 2, 3]": "shareable"}, False, "a list can change"),
     ({"(1, 'a')": "pickled"}, False, "a tuple of shareable items"),
-    ({"42": "copied"}, False, "is not 'shareable' or 'pickled'"),
+    ({"42": "copied"}, False, "is not one of: shareable, pickled"),
 ])
 def test_shareable(change, ok, text):
     assert_feedback(check_shareable({**SHAREABLE, **change}), ok, text)

@@ -46,7 +46,10 @@ def test_args(args, ok, text):
     (100, True, "about 1 s"),
     (4, False, "CPU-bound rule"),
     (200, False, "fewer are enough"),
-    (50, False, "2.0 s in total"),
+    (50, False, "4 × 0.5 s = 2 s, more than 1 s"),
+    (99, False, "3 × 0.5 s = 1.5 s"),
+    (float("inf"), False, "whole number"),
+    (0, False, "whole number"),
     (150, False, "more than needed"),
     (2.5, False, "whole number"),
 ])

@@ -125,7 +125,7 @@ def test_sigint(change, ok, text):
     ({}, True, "Pool workers are daemonic"),
     ({"a Pool's task starts a Pool": "works"}, False, "may a daemonic process have children?"),
     ({"a ProcessPoolExecutor's task starts a Pool": "fails"}, False, "are the executor's workers daemonic?"),
-    ({"a Pool's task starts a ThreadPoolExecutor": "maybe"}, False, "is not 'works' or 'fails'"),
+    ({"a Pool's task starts a ThreadPoolExecutor": "maybe"}, False, "is not one of: works, fails"),
 ])
 def test_nesting(change, ok, text):
     assert_feedback(check_nesting({**NESTING, **change}), ok, text)

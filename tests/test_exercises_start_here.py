@@ -93,7 +93,7 @@ def test_squares():
     assert_feedback(check_squares(iter([])), False, "Expected a list")
     assert_feedback(check_squares(sorted([x * x for x in range(10)], reverse=True)), False, "wrong order")
     assert_feedback(check_squares([0, 1, 4]), False, "Expected 10 results")
-    assert_feedback(check_squares(list(range(10))), False, "Expected [0, 1, 4")
+    assert_feedback(check_squares(list(range(10))), False, "Result 2 is 2, which is not the square of 2")
 
 
 def test_wrong_answers_get_a_nudge_first_then_the_worked_step():

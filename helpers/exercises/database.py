@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from helpers.company_data import Company
 from helpers.database import MissingTableError, parse_url, verify
-from helpers.exercises import Feedback, check_choices, is_finite_number, is_number, unanswered
+from helpers.exercises import Feedback, choice_feedback, exercise_check, is_finite_number, is_number, unanswered
 
 RACE_COMPANIES = 150
 RACE_WRITERS = 3
@@ -15,6 +15,7 @@ RACE_ENOUGH = 1.0  # a busy timeout this long outlasts the hold and the other wr
 RACE_LONGEST_WAIT = 30.0  # the race itself never waits longer than this, whatever the answer
 
 
+@exercise_check
 def check_table(url: str, companies: Sequence[Company]) -> Feedback:
     """Exercise 1: the table holds every company, with the right features."""
     try:
@@ -30,9 +31,14 @@ def check_table(url: str, companies: Sequence[Company]) -> Feedback:
                         "opened once as it starts (a pool initializer), and each task writes one chunk of companies.")
     if result.wrong:
         return Feedback(False, f"{len(result.wrong)} rows hold wrong values, for example {result.wrong[0]!r}: write them with save_chunk.")
-    return Feedback(False, f"Only {result.present:,} of {result.expected:,} companies are in the table: map save_chunk over all the chunks.")
+    if result.missing:
+        return Feedback(False, f"Only {result.present:,} of {result.expected:,} companies are in the table: map save_chunk over all the chunks.")
+    return Feedback(False, f"Every company is there, and {len(result.extra):,} row{'s' if len(result.extra) > 1 else ''} more, for "
+                    f"companies not in the input (for example {result.extra[0]!r}): start from an empty table, "
+                    "create_table(DATABASE, drop=True), and write only the companies you were given.")
 
 
+@exercise_check
 def check_busy_timeout(url: str, companies: Sequence[Company], timeout: object) -> Feedback:
     """Exercise 2: a busy timeout with which three writers that meet a lock held RACE_HOLD s all succeed.
 
@@ -68,9 +74,10 @@ _TRANSACTION_HINTS = {
 }
 
 
+@exercise_check
 def check_transactions(answers: object) -> Feedback:
     """Exercise 3: transactions each design makes for 2,000 companies."""
-    return check_choices(
+    return choice_feedback(
         answers, TRANSACTIONS, name="the dict {'source': ..., 'pool': ..., 'writer': ...}",
         hint="a dict {'source': ..., 'pool': ..., 'writer': ...} of numbers of commits",
         success="2,000 vs 40 vs 10 commits: batching rows into transactions is much of the designs' speed-up.",

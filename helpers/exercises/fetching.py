@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from helpers.exercises import Feedback, check_choices, is_number, unanswered
+from helpers.exercises import Feedback, choice_feedback, exercise_check, is_number, unanswered
+from helpers.exercises.answers import show, whole_number
 from helpers.fetching import FetchResult
 
 WHICH_TOOL = {
@@ -23,14 +24,15 @@ _TOOL_HINTS = {
 TOOLS = ("threads", "asyncio", "processes", "threads then processes")
 
 
+@exercise_check
 def check_which_tool(answers: object) -> Feedback:
     """Exercise 1: the right tool for each fan-out in WHICH_TOOL."""
-    return check_choices(
+    return choice_feedback(
         answers, WHICH_TOOL, name="WHICH_TOOL",
         hint=f"a dict mapping each situation to one of {', '.join(TOOLS)}",
         success="Waiting wants threads or asyncio; CPU work wants processes; mixed work wants both, each for its part.",
         why=lambda situation, _: f"For {situation!r}: {_TOOL_HINTS[situation]}",
-        validate=lambda _, answer: None if answer in TOOLS else f"{answer!r} is not one of {TOOLS}.",
+        choices=TOOLS,
     )
 
 
@@ -38,6 +40,7 @@ EXERCISE_TIMEOUT = 1.0  # seconds each request of exercise 2 may take
 SLOW_LATENCY = 10.0  # the slow request's answer comes later than any timeout the exercise might use, the default included
 
 
+@exercise_check
 def check_keyed_results(results: object, urls: Mapping[str, str]) -> Feedback:
     """Exercise 2: one FetchResult per key of ``urls``, each fetched with a 1 s timeout; the broken and slow ones kept as errors."""
     if results is Ellipsis:
@@ -69,12 +72,15 @@ def check_keyed_results(results: object, urls: Mapping[str, str]) -> Feedback:
 REQUESTS, LATENCY, TARGET = 60, 0.1, 0.3
 
 
+@exercise_check
 def check_thread_count(threads: object) -> Feedback:
     """Exercise 3: the fewest threads that fetch 60 records of 0.1 s each in 0.3 s."""
     if threads is Ellipsis:
         return unanswered("each thread does one request at a time: how many rounds of 0.1 s fit in 0.3 s?")
-    if not is_number(threads) or threads != int(threads) or threads < 1:
-        return Feedback(False, f"A number of threads is a whole number ≥ 1, got {threads!r}.")
+    count = whole_number(threads, minimum=1)
+    if count is None:
+        return Feedback(False, f"A number of threads is a whole number ≥ 1, got {show(threads)}.")
+    threads = count
     rounds = math.ceil(REQUESTS / threads)
     if rounds * LATENCY > TARGET + 1e-9:
         return Feedback(False, f"With {threads} threads, {REQUESTS} requests take {rounds} rounds of {LATENCY} s = {rounds * LATENCY:.1f} s.")

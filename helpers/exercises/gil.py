@@ -6,7 +6,7 @@ import os
 import threading
 from collections.abc import Sequence
 
-from helpers.exercises import Feedback, check_choices, unanswered
+from helpers.exercises import Feedback, choice_feedback, exercise_check, unanswered
 from helpers.tasks import TaskRecord
 
 RUNTIMES = ("threads", "subinterpreters", "processes", "free-threaded threads")
@@ -26,16 +26,16 @@ _RUNTIME_HINTS = {
 }
 
 
+@exercise_check
 def check_which_runtime(answers: object) -> Feedback:
     """Exercise 1: the right way past the GIL for each job in WHICH_RUNTIME."""
-    return check_choices(
+    return choice_feedback(
         answers, WHICH_RUNTIME, name="WHICH_RUNTIME",
         hint=f"a dict mapping each job to one of {', '.join(RUNTIMES)}",
         success="Threads for waiting; processes for isolation and any extension; subinterpreters for light parallel Python; "
         "free-threaded threads where nothing needs the GIL.",
         why=lambda job, _: f"For {job!r}: {_RUNTIME_HINTS[job]}",
-        validate=lambda _, answer: None if answer in RUNTIMES else f"{answer!r} is not one of {list(RUNTIMES)}.",
-        normalize=lambda answer: str(answer).strip().lower(),
+        choices=RUNTIMES,
     )
 
 
@@ -51,21 +51,22 @@ _SHAREABLE_HINTS = {
 }
 
 
+@exercise_check
 def check_shareable(answers: object) -> Feedback:
     """Exercise 2: which objects cross into a subinterpreter as they are, and which are pickled."""
-    return check_choices(
+    return choice_feedback(
         answers, SHAREABLE, name="SHAREABLE",
         hint="a dict mapping each object (as written in SHAREABLE) to 'shareable' or 'pickled'",
         success="Immutable values (numbers, str, bytes, tuples of them) cross as they are; lists and dicts are pickled copies.",
         why=lambda item, _: f"{item}: {_SHAREABLE_HINTS[item]}",
-        validate=lambda _, answer: None if answer in ("shareable", "pickled") else f"{answer!r} is not 'shareable' or 'pickled'.",
-        normalize=lambda answer: str(answer).strip().lower(),
+        choices=("shareable", "pickled"),
     )
 
 
 EXERCISE_TASKS = [(task_id, 200_000) for task_id in range(6)]
 
 
+@exercise_check
 def check_records_in_subinterpreters(records: object) -> Feedback:
     """Exercise 3: one TaskRecord per task of EXERCISE_TASKS from traced_cpu_in_interpreter, run in 2 subinterpreters:
     in this process, in 2 other threads, in interpreters other than the main one (the records carry their ids)."""

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from helpers.exercises import Feedback, check_choices, is_number, unanswered
+from helpers.exercises import Feedback, choice_feedback, exercise_check, is_number, unanswered
+from helpers.exercises.answers import equal, missing_items, same_items, show
 from helpers.managers import expected_features
 
 FRUITS = ["apple", "banana", "cherry", "damson", "elder", "fig"]
 FAN_IN_TASKS = list(range(60))
+AUTHKEY_ITEM = "hi"  # what exercise 4 asks the client to put on the queue
 
 
+@exercise_check
 def check_nested(fruits: object) -> Feedback:
     """Exercise 1: every fruit appended by the workers survived in the shared dict's list."""
     if fruits is Ellipsis:
@@ -20,9 +23,10 @@ def check_nested(fruits: object) -> Feedback:
     if not fruits:
         return Feedback(False, "The list is empty: each append went to a copy of the list, not to the one in the dict. "
                         "What kind of list can the manager's server keep, so that appends reach it?")
-    if sorted(fruits) != sorted(FRUITS):
-        missing = sorted(set(FRUITS) - set(fruits))
-        return Feedback(False, f"Expected each of {len(FRUITS)} fruits once, got {sorted(fruits)}; missing {missing}.")
+    if not same_items(fruits, FRUITS):
+        missing = missing_items(fruits, FRUITS)
+        return Feedback(False, f"Expected each of the {len(FRUITS)} fruits once, got {len(fruits)} items {show(fruits)}"
+                        + (f"; missing {show(missing)}" if missing else "") + ".")
     return Feedback(True, "All six appends reached the server: the dict holds a list proxy, and each append is one operation on it.")
 
 
@@ -40,9 +44,10 @@ _TRIP_HINTS = {
 }
 
 
+@exercise_check
 def check_round_trips(answers: object) -> Feedback:
     """Exercise 2: how many calls to the manager's server each statement makes."""
-    return check_choices(
+    return choice_feedback(
         answers, ROUND_TRIPS, name="ROUND_TRIPS",
         hint="a dict mapping each statement to a number of round trips to the server",
         success="Every proxy method call is one round trip; anything done to a returned copy is local and lost.",
@@ -51,6 +56,7 @@ def check_round_trips(answers: object) -> Feedback:
     )
 
 
+@exercise_check
 def check_fan_in(results: object) -> Feedback:
     """Exercise 3: the features of FAN_IN_TASKS, computed in a pool and merged in the parent."""
     if results is Ellipsis:
@@ -58,18 +64,19 @@ def check_fan_in(results: object) -> Feedback:
     if not isinstance(results, Mapping):
         return Feedback(False, f"Expected a dict {{task id: feature}}, got {type(results).__name__}.")
     expected = expected_features(FAN_IN_TASKS)
-    missing = sorted(set(expected) - set(results))
+    missing = [task for task in expected if task not in results]
     if missing:
         return Feedback(False, f"{len(missing)} of {len(expected)} task ids missing, starting with {missing[:5]}.")
-    extra = sorted(set(results) - set(expected))
+    extra = [key for key in results if key not in expected]
     if extra:
-        return Feedback(False, f"Unexpected keys {extra[:5]}: use exactly the ids in FAN_IN_TASKS.")
-    wrong = [t for t in expected if results[t] != expected[t]]
+        return Feedback(False, f"Unexpected keys {show(extra[:5])}: use exactly the ids in FAN_IN_TASKS.")
+    wrong = [t for t in expected if not equal(results[t], expected[t])]
     if wrong:
         return Feedback(False, f"Wrong values for tasks {wrong[:5]}: store feature(task_id) under each task id.")
     return Feedback(True, f"{len(expected)} results, merged in the parent: no manager, no lock, nothing lost.")
 
 
+@exercise_check
 def check_authkey(outcome: object) -> Feedback:
     """Exercise 4: a client in another process put an item on the remote queue with the right authkey."""
     if outcome is Ellipsis:
@@ -79,5 +86,9 @@ def check_authkey(outcome: object) -> Feedback:
     if outcome.startswith("AuthenticationError"):
         return Feedback(False, "The server refused the client: pass the same authkey the server was started with (bytes).")
     if not outcome.startswith("put "):
-        return Feedback(False, f"Unexpected outcome {outcome!r}.")
+        return Feedback(False, f"remote_put returns 'put ...' or 'AuthenticationError: ...'; got {show(outcome)}. "
+                        "Store what remote_put returned (run_in_child(...).result()).")
+    if outcome != f"put {AUTHKEY_ITEM!r}":
+        return Feedback(False, f"The client got in, with the right key, but it {show(outcome)}: the exercise asks it to put "
+                        f"the string {AUTHKEY_ITEM!r}.")
     return Feedback(True, f"The client {outcome[:3]} its item on the server's queue: same authkey, same address, one connection.")

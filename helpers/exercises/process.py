@@ -6,7 +6,8 @@ import os
 import signal
 from collections.abc import Sequence
 
-from helpers.exercises import Feedback, graded, is_number, mapping_problem, unanswered
+from helpers.exercises import Feedback, exercise_check, graded, is_finite_number, is_number, mapping_problem, unanswered
+from helpers.exercises.answers import show, whole_number
 
 # What each case's exitcode is on this platform (Windows has no SIGKILL: kill() is terminate()).
 _KILL = signal.SIGKILL if hasattr(signal, "SIGKILL") else signal.SIGTERM
@@ -27,6 +28,7 @@ _WHY = {
 }
 
 
+@exercise_check
 def check_exit_codes(answers: object) -> Feedback:
     """Exercise 1: predict the exitcode of a child process in each case of EXIT_CODE_CASES."""
     if answers is Ellipsis:
@@ -50,6 +52,7 @@ def check_exit_codes(answers: object) -> Feedback:
     ))
 
 
+@exercise_check
 def check_args(args: object) -> Feedback:
     """Exercise 2: an ``args`` value that makes Process(target=greet, args=...) call greet("Ada")."""
     if args is Ellipsis:
@@ -71,13 +74,16 @@ def check_args(args: object) -> Feedback:
     return Feedback(False, f"args must be a tuple (or list) of arguments, got {type(args).__name__}.")
 
 
+@exercise_check
 def check_io_workers(workers: object) -> Feedback:
     """Exercise 3: workers needed to fetch 200 pages that each wait 0.5 s, in about 1 s, on a 4-core laptop."""
     if workers is Ellipsis:
         return unanswered("each worker can finish about 1 s / 0.5 s = 2 pages in a second; how many workers for 200?")
-    if not is_number(workers) or workers != int(workers):
-        return Feedback(False, f"Give a whole number of workers, got {workers!r}.")
-    workers = int(workers)
+    count = whole_number(workers, minimum=1)
+    if count is None:
+        return Feedback(False, f"Give a whole number of workers (1 or more), got {show(workers)}.")
+    workers = count
+    rounds = -(-200 // workers)  # each worker takes the next page when it is free: the busiest waits this many times
     if workers == 4:
         return Feedback(False, "4 is the CPU-bound rule (one worker per core). These tasks wait, and waiting workers use no CPU.")
     if workers == 200:
@@ -85,10 +91,15 @@ def check_io_workers(workers: object) -> Feedback:
     if workers == 100:
         return Feedback(True, "200 × 0.5 s = 100 s of waiting, shared by 100 workers: about 1 s. Waiting work scales far past the core count; the cost is start-up and memory per worker, so threads or asyncio are cheaper still.")
     if workers < 100:
-        return Feedback(False, f"With {workers} workers each would wait {200 / max(workers, 1) * 0.5:.1f} s in total: more than 1 s.")
-    return Feedback(False, f"{workers} would do it, but more than needed: 100 workers each waiting twice take about 1 s.")
+        return Feedback(False, f"With {workers} workers the busiest one fetches {rounds} pages, one after another: "
+                        f"{rounds} × 0.5 s = {rounds * 0.5:g} s, more than 1 s. More workers, then: how many pages can one fetch in 1 s?")
+    return Feedback(False, graded("io-workers", workers,
+                                  f"{workers} would do it, but more than needed: each worker can fetch two pages, one after the "
+                                  "other, in the 1 s you have. How few workers are enough then?",
+                                  "200 pages at 2 per worker: 200 / 2 workers."))
 
 
+@exercise_check
 def check_child_pids(pids: object) -> Feedback:
     """Exercise 4: the pids reported by three child processes, collected through a Queue."""
     if pids is Ellipsis:

@@ -13,7 +13,8 @@ from typing import Any
 
 from helpers.exercises import (
     Feedback,
-    check_choices,
+    choice_feedback,
+    exercise_check,
     is_number,
     mapping_problem,
     unanswered,
@@ -94,6 +95,7 @@ def _close(channel: Any) -> None:
     channel.close()
 
 
+@exercise_check
 def check_drained(drain_then_join: object) -> Feedback:
     """Exercise 1: the learner's ``drain_then_join(chunks, producer)`` reads all chunks, then joins the producer.
 
@@ -187,6 +189,7 @@ def _judge_drained(received: object, calls: list[_Call], producer: Any) -> Feedb
     return Feedback(True, "Drain, then join: the producer could flush its queue and exit with code 0.")
 
 
+@exercise_check
 def check_sentinels(stop_consumers: object) -> Feedback:
     """Exercise 2: the learner's ``stop_consumers(tasks, consumers)`` puts what stops every consumer.
 
@@ -274,6 +277,7 @@ CHANNEL_CHOICES = {
     "move large raw byte buffers from one process to another, no pickling": "Pipe.send_bytes",
     "a consumer should give up if nothing arrives for 5 s": "Queue",
 }
+CHANNELS = ("Queue", "SimpleQueue", "JoinableQueue", "Pipe", "Pipe.send_bytes")
 _CHANNEL_HINTS = {
     "several worker processes send results to one collector": "a Pipe end must not be written by two processes at once (section 5).",
     "two processes exchange requests and replies, as fast as possible": "compare the round-trip column of your benchmark.",
@@ -283,20 +287,23 @@ _CHANNEL_HINTS = {
 }
 
 
+@exercise_check
 def check_channel_choice(choices: object) -> Feedback:
     """Exercise 3: the channel that fits each situation in CHANNEL_CHOICES."""
-    return check_choices(
+    return choice_feedback(
         choices, CHANNEL_CHOICES, name="CHANNEL_CHOICES",
         hint="a dict mapping each situation to one of: Queue, SimpleQueue, JoinableQueue, Pipe, Pipe.send_bytes",
         success="Queue for many writers and timeouts, JoinableQueue to wait for completion, Pipe for two-party speed, send_bytes to skip pickling.",
         why=lambda situation, answer: f"For {situation!r}, {answer!r} is not the best fit: {_CHANNEL_HINTS[situation]}",
-        normalize=lambda answer: str(answer).removeprefix("multiprocessing."),
+        choices=CHANNELS,
+        prefixes=("multiprocessing.",),
     )
 
 
 PIPELINE = {"stage 1 workers": 2, "stage 2 workers": 3}
 
 
+@exercise_check
 def check_sentinel_counts(counts: object) -> Feedback:
     """Exercise 4: sentinels the parent puts on each queue of a two-stage pipeline (PIPELINE workers)."""
     expected = {"first queue": PIPELINE["stage 1 workers"], "second queue": PIPELINE["stage 2 workers"]}

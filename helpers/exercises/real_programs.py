@@ -9,11 +9,12 @@ import types
 from collections.abc import Sequence
 from pathlib import Path
 
-from helpers.exercises import Feedback, check_choices, graded, unanswered
+from helpers.exercises import Feedback, choice_feedback, exercise_check, graded, unanswered
 
 OWN_MODULE_INPUTS = list(range(6))
 
 
+@exercise_check
 def check_own_module(results: object, module: object, folder: object) -> Feedback:
     """Exercise 1: ``double`` from a module the learner wrote in ``folder``, mapped over 0..5 on a pool."""
     if results is Ellipsis:
@@ -73,21 +74,22 @@ _SIGINT_HINTS = {
 }
 
 
+@exercise_check
 def check_sigint(answers: object) -> Feedback:
     """Exercise 2: who a SIGINT interrupts in each situation of SIGINT_FACTS."""
-    return check_choices(
+    return choice_feedback(
         answers, SIGINT_FACTS, name="SIGINT_FACTS",
         hint=f"a dict mapping each situation to one of {', '.join(_SIGINT_CHOICES)}",
         success="A terminal and JupyterLab's button signal the whole process group; kill, one process; ignore_sigint leaves the parent to stop the pool.",
         why=lambda situation, _: f"For {situation!r}: {_SIGINT_HINTS[situation]}",
-        validate=lambda _, answer: None if answer in _SIGINT_CHOICES else f"{answer!r} is not one of {list(_SIGINT_CHOICES)}.",
-        normalize=lambda answer: str(answer).strip().lower(),
+        choices=_SIGINT_CHOICES,
     )
 
 
 LOG_TASKS, LOG_LINES = 4, 2
 
 
+@exercise_check
 def check_log_lines(lines: object, pids: object) -> Feedback:
     """Exercise 3: every record of LOG_TASKS tasks × LOG_LINES lines reached the parent, whole, from worker processes."""
     if lines is Ellipsis:
@@ -112,6 +114,7 @@ def check_log_lines(lines: object, pids: object) -> Feedback:
 STREAM_SEED, STREAM_TASKS, STREAM_DRAWS = 7, 4, 3
 
 
+@exercise_check
 def check_streams(draws: object) -> Feedback:
     """Exercise 4: each task drew from its own child of SeedSequence(STREAM_SEED): distinct and reproducible."""
     from helpers.seeds import task_streams
@@ -131,6 +134,7 @@ def check_streams(draws: object) -> Feedback:
     return Feedback(True, "Four different streams, and the same four on every run, whatever worker ran which task.")
 
 
+@exercise_check
 def check_picklable(obj: object) -> Feedback:
     """Exercise 5: a Stopwatch that keeps its laps and travels through pickle, its lock made anew on arrival."""
     if obj is Ellipsis:
@@ -165,15 +169,15 @@ _NESTING_HINTS = {
 }
 
 
+@exercise_check
 def check_nesting(answers: object) -> Feedback:
     """Exercise 6: which nestings of pools work."""
-    return check_choices(
+    return choice_feedback(
         answers, NESTING, name="NESTING",
         hint="a dict mapping each nesting to 'works' or 'fails'",
         success="Pool workers are daemonic and cannot have children; executor workers can; threads are always allowed.",
         why=lambda nesting, _: _NESTING_HINTS[nesting],
-        validate=lambda _, answer: None if answer in ("works", "fails") else f"{answer!r} is not 'works' or 'fails'.",
-        normalize=lambda answer: str(answer).strip().lower(),
+        choices=("works", "fails"),
     )
 
 

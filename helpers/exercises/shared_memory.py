@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from helpers.exercises import Feedback, check_choices, graded, unanswered
+from helpers.exercises import Feedback, choice_feedback, exercise_check, graded, unanswered
 from helpers.shared import when_all_ready
 from helpers.shared_numpy import SharedArray, attach
 
@@ -78,6 +78,7 @@ def _audit(worker: object) -> tuple[_AuditedCounter | None, str]:
     return audited, ""
 
 
+@exercise_check
 def check_counter(counter: object, workers: object, worker: object = None) -> Feedback:
     """Exercise 1: 4 processes × 10,000 increments of one shared Value with ``worker``, none lost, ever.
 
@@ -115,6 +116,7 @@ def check_counter(counter: object, workers: object, worker: object = None) -> Fe
     return Feedback(True, f"{expected:,}, and {name} reads and writes the counter only under its lock, so no run can lose an update.")
 
 
+@exercise_check
 def check_pool_count(counter: object) -> Feedback:
     """Exercise 2: a Pool's workers counted 12 tasks into one shared Value given by the initializer."""
     if counter is Ellipsis:
@@ -129,6 +131,7 @@ def check_pool_count(counter: object) -> Feedback:
     return Feedback(True, f"{POOL_TASKS}: the Value reached the workers at start-up (initargs), never inside a task.")
 
 
+@exercise_check
 def check_grid(grid: object, spec: object) -> Feedback:
     """Exercise 3: row i of the shared grid holds i everywhere, filled by workers; then the segment was unlinked."""
     import numpy as np
@@ -171,14 +174,14 @@ _CLOSE_HINTS = {
 }
 
 
+@exercise_check
 def check_close_or_unlink(answers: object) -> Feedback:
     """Exercise 4: close, unlink, both or neither, in each situation of CLOSE_OR_UNLINK."""
     allowed = ("close", "close and unlink", "neither", "unlink")
-    return check_choices(
+    return choice_feedback(
         answers, CLOSE_OR_UNLINK, name="CLOSE_OR_UNLINK",
         hint="a dict mapping each situation to 'close', 'unlink', 'close and unlink' or 'neither'",
         success="Every process closes its own view; the owner alone unlinks, once nobody needs the segment.",
         why=lambda situation, _: _CLOSE_HINTS[situation],
-        validate=lambda _, answer: None if answer in allowed else f"{answer!r} is not one of {list(allowed)}.",
-        normalize=lambda answer: str(answer).strip().lower(),
+        choices=allowed,
     )

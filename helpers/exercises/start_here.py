@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
-from helpers.exercises import Feedback, close_to, graded, is_number, mapping_problem, unanswered
+from helpers.exercises import Feedback, close_to, exercise_check, graded, is_number, mapping_problem, unanswered
+from helpers.exercises.answers import equal, same_items, show
 from helpers.machine import usable_cpus
 
 
+@exercise_check
 def check_usable_cpus(answer: object) -> Feedback:
     """Exercise 1: the number of CPUs this process may use."""
     if answer is Ellipsis:
@@ -27,6 +29,7 @@ def check_usable_cpus(answer: object) -> Feedback:
     return Feedback(False, f"{answer} is not what this machine reports. Ask os for it rather than typing a number.")
 
 
+@exercise_check
 def check_speedup(speedup: object, efficiency: object) -> Feedback:
     """Exercise 2: speedup and efficiency of a run taking 6.0 s on 1 worker and 2.0 s on 4 workers."""
     if speedup is Ellipsis or efficiency is Ellipsis:
@@ -50,6 +53,7 @@ def check_speedup(speedup: object, efficiency: object) -> Feedback:
     return Feedback(True, "3× faster on 4 workers is 75 % efficiency: a quarter of the CPU time went to overhead or idle workers.")
 
 
+@exercise_check
 def check_amdahl(on_eight: object, limit: object) -> Feedback:
     """Exercise 3: Amdahl's law with a 10 % serial fraction: speedup on 8 workers, and the limit."""
     if on_eight is Ellipsis or limit is Ellipsis:
@@ -85,6 +89,7 @@ _REASONS = {
 }
 
 
+@exercise_check
 def check_workload_choices(choices: object) -> Feedback:
     """Exercise 4: choose "threads" or "processes" for each workload in WORKLOADS."""
     if choices is Ellipsis:
@@ -106,6 +111,7 @@ def check_workload_choices(choices: object) -> Feedback:
     return Feedback(True, "CPU-bound pure Python wants processes; waiting (I/O-bound) work does fine with threads.")
 
 
+@exercise_check
 def check_squares(squares: object) -> Feedback:
     """Exercise 5: the squares of 0..9 computed by a spawn pool with the helpers' worker."""
     expected = [x * x for x in range(10)]
@@ -113,10 +119,19 @@ def check_squares(squares: object) -> Feedback:
         return unanswered("a Pool of 2 from the spawn context, and its map of the helpers' square over 0..9")
     if not isinstance(squares, list):
         return Feedback(False, f"Expected a list, got {type(squares).__name__}: pool.map returns a list; imap returns an iterator (wrap it in list()).")
-    if squares == expected:
+    if any(item is Ellipsis for item in squares):
+        return Feedback(False, "Your list still holds a ...: let the pool compute every result.")
+    if any(hasattr(item, "get") and hasattr(item, "ready") for item in squares):
+        return Feedback(False, "The list holds AsyncResult objects, not numbers: each one's .get(timeout=...) gives its value "
+                        "(or let pool.map return the values themselves).")
+    if all(equal(item, wanted) for item, wanted in zip(squares, expected)) and len(squares) == len(expected):
         return Feedback(True, "pool.map returns results in task order, whatever order the workers finished in.")
-    if sorted(squares) == expected:
+    if same_items(squares, expected):
         return Feedback(False, "The right numbers in the wrong order: imap_unordered yields results as they finish; use map.")
     if len(squares) != len(expected):
         return Feedback(False, f"Expected 10 results (for 0..9), got {len(squares)}.")
-    return Feedback(False, f"Expected {expected}, got {squares}.")
+    first = next(index for index, (item, wanted) in enumerate(zip(squares, expected)) if not equal(item, wanted))
+    return Feedback(False, graded("squares", squares,
+                                  f"Result {first} is {show(squares[first])}, which is not the square of {first}. "
+                                  "Which function did you map, and over which inputs?",
+                                  "Map the helpers' square (helpers.tasks.square) over range(10): the result for x is x * x."))
