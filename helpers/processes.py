@@ -71,9 +71,13 @@ def sleep_and_report(results: Any, task_id: int, seconds: float) -> None:
     results.put(TaskRecord(task_id, os.getpid(), threading.get_native_id(), start, time.perf_counter(), os.getppid()))
 
 
+class ReportedPid(int):
+    """A pid as report_pid sent it: a plain int to use, whose type tells an exercise check where it came from."""
+
+
 def report_pid(results: Any) -> None:
     """Put this process's pid on ``results`` (a Queue)."""
-    results.put(os.getpid())
+    results.put(ReportedPid(os.getpid()))
 
 
 def chatter(name: str, lines: int = 3, pause: float = 0.01) -> None:

@@ -59,10 +59,16 @@ def test_busy_timeout_needs_sqlite():
 
 @pytest.mark.parametrize("change, ok, text", [
     ({}, True, "2,000 vs 40 vs 10"),
-    ({"pool": 2_000}, False, "2,000 / 50"),
-    ({"writer": 2_000}, False, "every 200 rows"),
-    ({"source": 100}, False, "one transaction per company"),
+    ({"pool": 2_000}, False, "Look again at 'pool': how many commits does one task"),
+    ({"writer": 2_000}, False, "Look again at 'writer'"),
+    ({"source": 100}, False, "Look again at 'source'"),
     ({"source": "many"}, False, "whole number"),
 ])
 def test_transactions(change, ok, text):
     assert_feedback(check_transactions({**TRANSACTIONS, **change}), ok, text)
+
+
+def test_transactions_second_miss_explains():
+    assert_feedback(check_transactions({**TRANSACTIONS, "pool": 2_000}), False, "Look again at 'pool'")
+    assert_feedback(check_transactions({**TRANSACTIONS, "pool": 2_000}), False, "Look again at 'pool'")  # same answer, same nudge
+    assert_feedback(check_transactions({**TRANSACTIONS, "pool": 20}), False, "2,000 / 50")

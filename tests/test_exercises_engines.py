@@ -25,9 +25,11 @@ def test_completed():
 
 
 def test_scatter():
-    future = type("Future", (), {})()
+    future = type("Future", (), {"__module__": "distributed.client"})()  # stands in for a Dask Future
     assert_feedback(check_scatter(10.0, future, 10.0), True, "travelled to the workers once")
     assert_feedback(check_scatter(10.0, [1.0, 2.0], 10.0), False, "not the Future")
+    from concurrent.futures import Future
+    assert_feedback(check_scatter(10.0, Future(), 10.0), False, "not the Future that client.scatter returns")
     assert_feedback(check_scatter(9.0, future, 10.0), False, "not the sum")
     assert_feedback(check_scatter("ten", future, 10.0), False, "as a finite number")
     assert_feedback(check_scatter(..., ..., 10.0), False, "Replace the ...")

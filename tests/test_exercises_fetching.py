@@ -17,12 +17,18 @@ def assert_feedback(feedback, ok, text):
 
 @pytest.mark.parametrize("change, ok, text", [
     ({}, True, "mixed work wants both"),
-    ({"resize 2,000 images that are already on disk": "threads"}, False, "the work is CPU"),
-    ({"fetch 200 records, then run a slow pure-Python model on each one": "processes"}, False, "two kinds of work"),
+    ({"resize 2,000 images that are already on disk": "threads"}, False, "Look again at 'resize 2,000 images"),
+    ({"fetch 200 records, then run a slow pure-Python model on each one": "processes"}, False, "waiting, computing in Python, or both"),
     ({"resize 2,000 images that are already on disk": "GPUs"}, False, "is not one of"),
 ])
 def test_which_tool(change, ok, text):
     assert_feedback(check_which_tool({**WHICH_TOOL, **change}), ok, text)
+
+
+def test_which_tool_second_miss_explains():
+    images = "resize 2,000 images that are already on disk"
+    assert_feedback(check_which_tool({**WHICH_TOOL, images: "threads"}), False, "Look again at")
+    assert_feedback(check_which_tool({**WHICH_TOOL, images: "asyncio"}), False, "the work is CPU")
 
 
 @pytest.mark.parametrize("threads, ok, text", [

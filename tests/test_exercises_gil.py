@@ -25,8 +25,8 @@ def assert_feedback(feedback, ok, text):
 
 @pytest.mark.parametrize("change, ok, text", [
     ({}, True, "Threads for waiting"),
-    ({"NumPy-heavy work on Python 3.14": "subinterpreters"}, False, "load NumPy in every worker"),
-    ({"download 500 web pages": "processes"}, False, "the work is waiting"),
+    ({"NumPy-heavy work on Python 3.14": "subinterpreters"}, False, "Look again at 'NumPy-heavy work on Python 3.14'"),
+    ({"download 500 web pages": "processes"}, False, "waiting, isolation from crashes, memory"),
     ({"download 500 web pages": "Threads "}, True, "Threads for waiting"),  # case and spacing do not matter
     ({"download 500 web pages": "asyncio"}, False, "is not one of"),
 ])
@@ -35,10 +35,16 @@ def test_which_runtime(change, ok, text):
     assert_feedback(check_which_runtime(...), False, "Replace the ...")
 
 
+def test_which_runtime_second_miss_explains():
+    numpy = "NumPy-heavy work on Python 3.14"
+    assert_feedback(check_which_runtime({**WHICH_RUNTIME, numpy: "subinterpreters"}), False, "Look again at")
+    assert_feedback(check_which_runtime({**WHICH_RUNTIME, numpy: "threads"}), False, "load NumPy in every worker")
+
+
 @pytest.mark.parametrize("change, ok, text", [
     ({}, True, "Immutable values"),
-    ({"[1, 2, 3]": "shareable"}, False, "a list can change"),
-    ({"(1, 'a')": "pickled"}, False, "a tuple of shareable items"),
+    ({"[1, 2, 3]": "shareable"}, False, "Look again at '[1, 2, 3]': can this object change after it is sent?"),
+    ({"(1, 'a')": "pickled"}, False, "Look again at \"(1, 'a')\""),
     ({"42": "copied"}, False, "is not one of: shareable, pickled"),
 ])
 def test_shareable(change, ok, text):

@@ -36,8 +36,10 @@ def test_nested(fruits, ok, text):
 
 def test_round_trips():
     assert_feedback(check_round_trips(dict(ROUND_TRIPS)), True, "one round trip")
-    assert_feedback(check_round_trips({**ROUND_TRIPS, "d['k'] += 1": 1}), False, "__getitem__, then a __setitem__")
-    assert_feedback(check_round_trips({**ROUND_TRIPS, "d['k'].append(3)  (d['k'] holds a plain list)": 2}), False, "returns a copy")
+    assert_feedback(check_round_trips({**ROUND_TRIPS, "d['k'] += 1": 1}), False, "Look again at \"d['k'] += 1\": which proxy methods")
+    assert_feedback(check_round_trips({**ROUND_TRIPS, "d['k'] += 1": 3}), False, "__getitem__, then a __setitem__")
+    assert_feedback(check_round_trips({**ROUND_TRIPS, "d['k'].append(3)  (d['k'] holds a plain list)": 2}), False, "Look again at")
+    assert_feedback(check_round_trips({**ROUND_TRIPS, "d['k'].append(3)  (d['k'] holds a plain list)": 0.5}), False, "returns a copy")
     assert_feedback(check_round_trips({**ROUND_TRIPS, "x = d['k']": "one"}), False, "whole number")
 
 

@@ -1,11 +1,13 @@
 """Notebook 01's exercise checks: right answers pass; each typical mistake gets specific feedback."""
 
+import multiprocessing
 import os
 import signal
 
 import pytest
 
 from helpers.exercises.process import EXIT_CODE_CASES, check_args, check_child_pids, check_exit_codes, check_io_workers
+from helpers.processes import ReportedPid, report_pid
 
 
 def assert_feedback(feedback, ok, text):
@@ -25,7 +27,7 @@ def test_exit_codes():
     assert_feedback(check_exit_codes({"returns normally": 0}), False, "No answer for 'raises ValueError'")
     assert_feedback(check_exit_codes({**EXIT_CODE_CASES, "explodes": 2}), False, "not one of the keys of EXIT_CODE_CASES")
     assert_feedback(check_exit_codes({**EXIT_CODE_CASES, "returns normally": "0"}), False, "Exit codes are ints")
-    assert_feedback(check_exit_codes({**EXIT_CODE_CASES, "is terminate()d": int(signal.SIGTERM)}), False, "wrong sign")
+    assert_feedback(check_exit_codes({**EXIT_CODE_CASES, "is terminate()d": int(signal.SIGTERM)}), False, "1 wrong. For 'is terminate()d' the sign is off")
     assert_feedback(check_exit_codes({**EXIT_CODE_CASES, "raises ValueError": 0}), False, "Look again at 'raises ValueError'")
     assert_feedback(check_exit_codes({**EXIT_CODE_CASES, "raises ValueError": 2}), False, "traceback to the child's stderr")
 
@@ -45,7 +47,7 @@ def test_args(args, ok, text):
 @pytest.mark.parametrize("workers, ok, text", [
     (100, True, "about 1 s"),
     (4, False, "CPU-bound rule"),
-    (200, False, "fewer are enough"),
+    (200, False, "200 works, but more than needed"),
     (50, False, "4 × 0.5 s = 2 s, more than 1 s"),
     (99, False, "3 × 0.5 s = 1.5 s"),
     (float("inf"), False, "whole number"),
@@ -59,12 +61,28 @@ def test_io_workers(workers, ok, text):
 
 def test_child_pids():
     me = os.getpid()
-    assert_feedback(check_child_pids([me + 1, me + 2, me + 3]), True, "Three processes")
+    reported = [ReportedPid(me + 1), ReportedPid(me + 2), ReportedPid(me + 3)]
+    assert_feedback(check_child_pids(reported), True, "Three processes")
+    assert_feedback(check_child_pids([me + 1, me + 2, me + 3]), False, "not reported by report_pid")  # typed, not received
+    assert_feedback(check_child_pids([1, 2, 3]), False, "not reported by report_pid")
     assert_feedback(check_child_pids("123"), False, "Expected a list")
-    assert_feedback(check_child_pids([me + 1]), False, "Expected 3 pids")
-    assert_feedback(check_child_pids([me + 1, -1, me + 3]), False, "positive ints")
-    assert_feedback(check_child_pids([me, me + 1, me + 2]), False, "this kernel's own pid")
-    assert_feedback(check_child_pids([me + 1, me + 1, me + 2]), False, "Some pids repeat")
+    assert_feedback(check_child_pids(reported[:1]), False, "Expected 3 pids")
+    assert_feedback(check_child_pids([reported[0], -1, reported[2]]), False, "positive ints")
+    assert_feedback(check_child_pids([ReportedPid(me), *reported[:2]]), False, "this kernel's own pid")
+    assert_feedback(check_child_pids([reported[0], reported[0], reported[1]]), False, "Some pids repeat")
+
+
+def test_child_pids_from_real_children(start_method):
+    context = multiprocessing.get_context(start_method)
+    results = context.Queue()
+    children = [context.Process(target=report_pid, args=(results,)) for _ in range(3)]
+    for child in children:
+        child.start()
+    pids = [results.get(timeout=30) for _ in children]
+    for child in children:
+        child.join(timeout=30)
+    assert_feedback(check_child_pids(pids), True, "none of them this kernel")
+    assert sorted(pids) == sorted(child.pid for child in children)
 
 
 def test_a_string_for_args_gets_a_nudge_then_the_comma():

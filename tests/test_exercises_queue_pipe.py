@@ -212,19 +212,27 @@ def test_sentinels_judged_by_what_was_put(answer, ok, text):
     assert_feedback(check_sentinels(answer), ok, text)
 
 
+RIGHT_CHANNELS = {situation: choice[0] if isinstance(choice, tuple) else choice for situation, choice in CHANNEL_CHOICES.items()}
+TIMEOUT_SITUATION = "a consumer should give up if nothing arrives for 5 s"
+
+
 def test_channel_choice():
-    assert_feedback(check_channel_choice(dict(CHANNEL_CHOICES)), True, "JoinableQueue")
-    wrong = {**CHANNEL_CHOICES, "a consumer should give up if nothing arrives for 5 s": "SimpleQueue"}
-    assert_feedback(check_channel_choice(wrong), False, "SimpleQueue.get() has no timeout")
+    assert_feedback(check_channel_choice(RIGHT_CHANNELS), True, "JoinableQueue")
+    assert_feedback(check_channel_choice({**RIGHT_CHANNELS, TIMEOUT_SITUATION: "JoinableQueue"}), True, "JoinableQueue")
+    assert_feedback(check_channel_choice({**RIGHT_CHANNELS, TIMEOUT_SITUATION: " multiprocessing.queue "}), True, "JoinableQueue")
+    wrong = {**RIGHT_CHANNELS, TIMEOUT_SITUATION: "SimpleQueue"}
+    assert_feedback(check_channel_choice(wrong), False, "1 wrong. Look again at 'a consumer should give up")  # a nudge first
+    assert_feedback(check_channel_choice({**wrong, TIMEOUT_SITUATION: "Pipe"}), False, "which get() takes a timeout?")
+    assert_feedback(check_channel_choice({**RIGHT_CHANNELS, TIMEOUT_SITUATION: "Ray"}), False, "is not one of: Queue, SimpleQueue")
     assert_feedback(check_channel_choice({}), False, "No answer for")
     assert_feedback(check_channel_choice(...), False, "Replace the ...")
 
 
 @pytest.mark.parametrize("counts, ok, text", [
     ({"first queue": 2, "second queue": 3}, True, "one sentinel per worker"),
-    ({"first queue": 1, "second queue": 3}, False, "there are 2"),
-    ({"first queue": 2, "second queue": 2}, False, "only 2 of the 3"),
-    ({"first queue": 2, "second queue": 5}, False, "Count the workers that read it: 3"),
+    ({"first queue": 1, "second queue": 3}, False, "First queue: 1 is not right. Which workers read the first queue"),
+    ({"first queue": 2, "second queue": 2}, False, "as many as stage 1 has workers. Which workers read the second queue?"),
+    ({"first queue": 2, "second queue": 5}, False, "Second queue: 5 is not right. Which workers read it?"),
     ({"first queue": "two", "second queue": 3}, False, "whole number"),
     ({"first": 2}, False, "No answer for"),
 ])

@@ -108,10 +108,10 @@ def test_own_module_wrong_answers_get_graded_hints(workspace, tmp_path):
 @pytest.mark.parametrize("change, ok, text", [
     ({}, True, "signal the whole process group"),
     ({"JupyterLab's interrupt button (Linux, macOS), while a Pool works, interrupts": "the parent only"}, False,
-     "whom does the button signal?"),
+     "Look again at \"JupyterLab's interrupt button"),
     ({"kill -INT <the parent's pid>, while a Pool works, interrupts": "the parent and the workers"}, False,
-     "the one process whose pid it is given"),
-    ({"with initializer=ignore_sigint, Ctrl-C in a terminal interrupts": "nothing"}, False, "who ignores it?"),
+     "which processes does the signal reach"),
+    ({"with initializer=ignore_sigint, Ctrl-C in a terminal interrupts": "nothing"}, False, "Look again at 'with initializer=ignore_sigint"),
     ({"Ctrl-C in a terminal, while a Pool works, interrupts": " The Parent And The Workers "}, True, "whole process group"),
     ({"Ctrl-C in a terminal, while a Pool works, interrupts": "everyone"}, False, "is not one of"),
 ])
@@ -119,6 +119,12 @@ def test_sigint(change, ok, text):
     assert_feedback(check_sigint({**SIGINT_FACTS, **change}), ok, text)
     assert_feedback(check_sigint(...), False, "Replace the ...")
     assert_feedback(check_sigint({}), False, "No answer for")
+
+
+def test_sigint_second_miss_explains():
+    kill = "kill -INT <the parent's pid>, while a Pool works, interrupts"
+    assert_feedback(check_sigint({**SIGINT_FACTS, kill: "the parent and the workers"}), False, "Look again at")
+    assert_feedback(check_sigint({**SIGINT_FACTS, kill: "nothing"}), False, "the one process whose pid it is given")
 
 
 @pytest.mark.parametrize("change, ok, text", [

@@ -90,7 +90,10 @@ def test_pool_count():
         pool.map(count_task, range(12))
     assert_feedback(check_pool_count(counter), True, "initargs")
     assert_feedback(check_pool_count(multiprocessing.Value("i", 0)), False, "still 0")
-    assert_feedback(check_pool_count(5), False, "not 12")
+    assert_feedback(check_pool_count(5), False, "a plain number cannot show that the workers counted")
+    assert_feedback(check_pool_count(12), False, "Pass the shared Value")
+    counted_5 = multiprocessing.Value("i", 5)
+    assert_feedback(check_pool_count(counted_5), False, "not 12")
     assert_feedback(check_pool_count(...), False, "Replace the ...")
     assert_feedback(check_pool_count("twelve"), False, "Pass the shared Value")
 
@@ -117,9 +120,15 @@ def test_grid():
 
 @pytest.mark.parametrize("change, ok, text", [
     ({}, True, "the owner alone unlinks"),
-    ({"the creator, while workers are still reading the segment": "unlink"}, False, "FileNotFoundError"),
-    ({"a pool worker that attached by name and has finished its task": "close and unlink"}, False, "only the owner"),
+    ({"the creator, while workers are still reading the segment": "unlink"}, False, "does this process own the segment"),
+    ({"a pool worker that attached by name and has finished its task": "close and unlink"}, False, "Look again at 'a pool worker that"),
     ({"a pool worker that attached by name and has finished its task": "delete"}, False, "is not one of"),
 ])
 def test_close_or_unlink(change, ok, text):
     assert_feedback(check_close_or_unlink({**CLOSE_OR_UNLINK, **change}), ok, text)
+
+
+def test_close_or_unlink_second_miss_explains():
+    worker = "a pool worker that attached by name and has finished its task"
+    assert_feedback(check_close_or_unlink({**CLOSE_OR_UNLINK, worker: "close and unlink"}), False, "Look again at")
+    assert_feedback(check_close_or_unlink({**CLOSE_OR_UNLINK, worker: "unlink"}), False, "only the owner")

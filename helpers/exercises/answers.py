@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 
-from helpers.exercises.feedback import Feedback, unanswered
+from helpers.exercises.feedback import Feedback, graded, unanswered
 
 
 def close_to(value: float, expected: float, tolerance: float = 0.01) -> bool:
@@ -41,6 +41,13 @@ def mapping_problem(answer: object, expected: Mapping[str, object], name: str) -
     return None
 
 
+def _accepted(answer: object, expected: object) -> bool:
+    """True when ``answer`` is ``expected``, or one of them when ``expected`` is a tuple of equally good answers."""
+    if isinstance(expected, tuple):
+        return any(equal(answer, one) for one in expected)
+    return equal(answer, expected)
+
+
 def canonical_choice(answer: object, choices: Sequence[str], prefixes: Sequence[str] = ()) -> str | None:
     """The one of ``choices`` that ``answer`` names, ignoring case, extra spaces and any of ``prefixes``; else None."""
     if not isinstance(answer, str):
@@ -65,13 +72,16 @@ def choice_feedback(
     choices: Sequence[str] | None = None,
     prefixes: Sequence[str] = (),
     validate: Callable[[str, object], str | None] | None = None,
+    nudge: str | None = None,
 ) -> Feedback:
     """The check shared by "pick one answer for each situation" exercises.
 
-    In order: unanswered (``hint``); not a dict with exactly ``expected``'s keys (named ``name``); a key
+    A value of ``expected`` may be a tuple of equally good answers. In order: unanswered (``hint``); not a dict with exactly ``expected``'s keys (named ``name``); a key
     still answered ``...``; an answer that is none of ``choices`` (matched ignoring case, spaces and
     ``prefixes``: the allowed choices are listed) or that ``validate`` refuses (its message); then right
-    (``success``) or the number wrong and ``why(first wrong key, its answer)``.
+    (``success``) or the number wrong and ``why(first wrong key, its answer)``. With ``nudge``, hints are
+    graded: the first wrong set of answers gets the nudge (a question about the first wrong key), a later
+    different one the ``why``.
     """
     if answers is Ellipsis:
         return unanswered(hint)
@@ -94,10 +104,14 @@ def choice_feedback(
             if refusal:
                 return Feedback(False, refusal)
         given[key] = answer
-    wrong = [key for key in expected if not equal(given[key], expected[key])]
+    wrong = [key for key in expected if not _accepted(given[key], expected[key])]
     if not wrong:
         return Feedback(True, success)
-    return Feedback(False, f"{len(wrong)} wrong. {why(wrong[0], given[wrong[0]])}")
+    explanation = why(wrong[0], given[wrong[0]])
+    if nudge is not None:
+        # Graded per situation: a first wrong answer to it gets the nudge, another wrong answer to it the why.
+        explanation = graded(f"choices: {name}: {wrong[0]}", given[wrong[0]], f"Look again at {wrong[0]!r}: {nudge}", explanation)
+    return Feedback(False, f"{len(wrong)} wrong. {explanation}")
 
 
 def equal(item: object, wanted: object) -> bool:

@@ -83,4 +83,5 @@ def check_transactions(answers: object) -> Feedback:
         success="2,000 vs 40 vs 10 commits: batching rows into transactions is much of the designs' speed-up.",
         why=lambda design, answer: f"{design}: {answer} is not right; {_TRANSACTION_HINTS[design]}",
         validate=lambda _, answer: None if is_number(answer) else "Give each answer as a whole number of transactions.",
+        nudge="how many commits does one task (or one batch) make, and how many tasks (or batches) are there?",
     )

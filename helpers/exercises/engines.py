@@ -37,7 +37,7 @@ def check_scatter(total: object, scattered: object, expected: float) -> Feedback
     """Exercise 2: the array scattered once (a Dask Future), and the sum of its slices computed from that future."""
     if total is Ellipsis or scattered is Ellipsis:
         return unanswered("send the values to the workers once, then submit one task per slice that uses what was sent")
-    if type(scattered).__name__ != "Future":
+    if type(scattered).__name__ != "Future" or not type(scattered).__module__.startswith("distributed"):
         return Feedback(False, f"`scattered` is a {type(scattered).__name__}, not the Future that client.scatter returns: "
                         "tasks given the array itself carry it along each time.")
     if not is_finite_number(total):
@@ -81,6 +81,9 @@ def check_granularity(seconds: object, overhead: float) -> Feedback:
         return unanswered("if the engine costs c seconds per task, a task of t seconds loses c / (t + c) to it")
     if not is_finite_number(seconds) or seconds <= 0:
         return Feedback(False, f"Give a task duration as a finite number of seconds (> 0), got {show(seconds)}.")
+    if not is_finite_number(overhead) or overhead <= 0:
+        return Feedback(False, f"The measured cost per task is {show(overhead)}, which cannot be judged against: "
+                        "run section 3's measurement again, then this cell.")
     share = overhead / (seconds + overhead)
     if share > 0.0101:
         return Feedback(False, f"A task of {seconds:g} s would lose {share:.1%} of its time to the engine; make it longer.")

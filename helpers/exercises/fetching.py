@@ -33,6 +33,7 @@ def check_which_tool(answers: object) -> Feedback:
         success="Waiting wants threads or asyncio; CPU work wants processes; mixed work wants both, each for its part.",
         why=lambda situation, _: f"For {situation!r}: {_TOOL_HINTS[situation]}",
         choices=TOOLS,
+        nudge="is this work waiting, computing in Python, or both, one after the other?",
     )
 
 

@@ -36,6 +36,7 @@ def check_which_runtime(answers: object) -> Feedback:
         "free-threaded threads where nothing needs the GIL.",
         why=lambda job, _: f"For {job!r}: {_RUNTIME_HINTS[job]}",
         choices=RUNTIMES,
+        nudge="what matters most for this job: waiting, isolation from crashes, memory, or which libraries it loads?",
     )
 
 
@@ -60,6 +61,7 @@ def check_shareable(answers: object) -> Feedback:
         success="Immutable values (numbers, str, bytes, tuples of them) cross as they are; lists and dicts are pickled copies.",
         why=lambda item, _: f"{item}: {_SHAREABLE_HINTS[item]}",
         choices=("shareable", "pickled"),
+        nudge="can this object change after it is sent? That decides how it crosses.",
     )
 
 

@@ -53,6 +53,7 @@ def check_round_trips(answers: object) -> Feedback:
         success="Every proxy method call is one round trip; anything done to a returned copy is local and lost.",
         why=lambda statement, _: f"{statement}: " + _TRIP_HINTS.get(statement, "one item access or assignment on a proxy is one call."),
         validate=lambda _, answer: None if is_number(answer) else "Give each answer as a whole number of round trips.",
+        nudge="which proxy methods does it call? Each call is one trip to the server, and work on a returned copy is none.",
     )
 
 

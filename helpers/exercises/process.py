@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from helpers.exercises import Feedback, exercise_check, graded, is_finite_number, is_number, mapping_problem, unanswered
 from helpers.exercises.answers import show, whole_number
+from helpers.processes import ReportedPid
 
 # What each case's exitcode is on this platform (Windows has no SIGKILL: kill() is terminate()).
 _KILL = signal.SIGKILL if hasattr(signal, "SIGKILL") else signal.SIGTERM
@@ -44,7 +45,7 @@ def check_exit_codes(answers: object) -> Feedback:
         return Feedback(True, "0 for success, 1 for an exception, n for sys.exit(n), minus the signal number when killed.")
     case = wrong[0]
     if answers[case] == -EXIT_CODE_CASES[case] and EXIT_CODE_CASES[case] < 0:
-        return Feedback(False, f"{case!r}: right number, wrong sign. Python reports death by a signal as a negative exitcode.")
+        return Feedback(False, f"{len(wrong)} wrong. For {case!r} the sign is off: how does Python report a process ended by a signal?")
     return Feedback(False, f"{len(wrong)} wrong. " + graded(
         "exit-codes", dict(answers),
         f"Look again at {case!r}: how does the process end in that case, and what number does that leave?",
@@ -56,7 +57,7 @@ def check_exit_codes(answers: object) -> Feedback:
 def check_args(args: object) -> Feedback:
     """Exercise 2: an ``args`` value that makes Process(target=greet, args=...) call greet("Ada")."""
     if args is Ellipsis:
-        return unanswered("args is a sequence of the arguments: one argument needs a one-element tuple")
+        return unanswered("Process unpacks args with *: what sequence holds exactly one argument, the name?")
     if isinstance(args, str):
         return Feedback(False, graded(
             "args", args,
@@ -78,7 +79,7 @@ def check_args(args: object) -> Feedback:
 def check_io_workers(workers: object) -> Feedback:
     """Exercise 3: workers needed to fetch 200 pages that each wait 0.5 s, in about 1 s, on a 4-core laptop."""
     if workers is Ellipsis:
-        return unanswered("each worker can finish about 1 s / 0.5 s = 2 pages in a second; how many workers for 200?")
+        return unanswered("how long does one worker spend on one page, and how many pages can it fetch one after another in 1 s?")
     count = whole_number(workers, minimum=1)
     if count is None:
         return Feedback(False, f"Give a whole number of workers (1 or more), got {show(workers)}.")
@@ -87,15 +88,15 @@ def check_io_workers(workers: object) -> Feedback:
     if workers == 4:
         return Feedback(False, "4 is the CPU-bound rule (one worker per core). These tasks wait, and waiting workers use no CPU.")
     if workers == 200:
-        return Feedback(False, "200 works, but each worker can handle two 0.5 s waits in the 1 s you have: fewer are enough.")
+        return Feedback(False, "200 works, but more than needed: a worker that has finished one page can fetch another within the 1 s.")
     if workers == 100:
         return Feedback(True, "200 × 0.5 s = 100 s of waiting, shared by 100 workers: about 1 s. Waiting work scales far past the core count; the cost is start-up and memory per worker, so threads or asyncio are cheaper still.")
     if workers < 100:
         return Feedback(False, f"With {workers} workers the busiest one fetches {rounds} pages, one after another: "
                         f"{rounds} × 0.5 s = {rounds * 0.5:g} s, more than 1 s. More workers, then: how many pages can one fetch in 1 s?")
     return Feedback(False, graded("io-workers", workers,
-                                  f"{workers} would do it, but more than needed: each worker can fetch two pages, one after the "
-                                  "other, in the 1 s you have. How few workers are enough then?",
+                                  f"{workers} would do it, but more than needed: a worker that has finished one page can fetch "
+                                  "another within the 1 s. How few workers are enough then?",
                                   "200 pages at 2 per worker: 200 / 2 workers."))
 
 
@@ -112,6 +113,9 @@ def check_child_pids(pids: object) -> Feedback:
         return Feedback(False, f"Pids are positive ints, got {list(pids)}.")
     if os.getpid() in pids:
         return Feedback(False, "One of those is this kernel's own pid: the children must report os.getpid() themselves.")
+    if not all(isinstance(p, ReportedPid) for p in pids):
+        return Feedback(False, "Those numbers were not reported by report_pid: take each pid off the queue the children "
+                        "put it on (results.get(timeout=10)), one per child.")
     if len(set(pids)) != 3:
         return Feedback(False, "Some pids repeat: every process has its own, so start three separate Process objects.")
     return Feedback(True, "Three processes, three pids, none of them this kernel: results came back through the Queue.")

@@ -15,6 +15,7 @@ from helpers.exercises import (
     Feedback,
     choice_feedback,
     exercise_check,
+    graded,
     is_number,
     mapping_problem,
     unanswered,
@@ -275,7 +276,7 @@ CHANNEL_CHOICES = {
     "two processes exchange requests and replies, as fast as possible": "Pipe",
     "the producer must wait until every task it queued has been processed": "JoinableQueue",
     "move large raw byte buffers from one process to another, no pickling": "Pipe.send_bytes",
-    "a consumer should give up if nothing arrives for 5 s": "Queue",
+    "a consumer should give up if nothing arrives for 5 s": ("Queue", "JoinableQueue"),  # both have get(timeout=)
 }
 CHANNELS = ("Queue", "SimpleQueue", "JoinableQueue", "Pipe", "Pipe.send_bytes")
 _CHANNEL_HINTS = {
@@ -283,7 +284,7 @@ _CHANNEL_HINTS = {
     "two processes exchange requests and replies, as fast as possible": "compare the round-trip column of your benchmark.",
     "the producer must wait until every task it queued has been processed": "which queue has task_done() and join()?",
     "move large raw byte buffers from one process to another, no pickling": "which call sends bytes as they are?",
-    "a consumer should give up if nothing arrives for 5 s": "SimpleQueue.get() has no timeout; which get() does?",
+    "a consumer should give up if nothing arrives for 5 s": "which get() takes a timeout? SimpleQueue's and a Pipe's recv() do not.",
 }
 
 
@@ -295,6 +296,7 @@ def check_channel_choice(choices: object) -> Feedback:
         hint="a dict mapping each situation to one of: Queue, SimpleQueue, JoinableQueue, Pipe, Pipe.send_bytes",
         success="Queue for many writers and timeouts, JoinableQueue to wait for completion, Pipe for two-party speed, send_bytes to skip pickling.",
         why=lambda situation, answer: f"For {situation!r}, {answer!r} is not the best fit: {_CHANNEL_HINTS[situation]}",
+        nudge="what does this situation need most, and which channel has it?",
         choices=CHANNELS,
         prefixes=("multiprocessing.",),
     )
@@ -317,9 +319,15 @@ def check_sentinel_counts(counts: object) -> Feedback:
         return Feedback(False, "Give each count as a whole number.")
     first, second = counts["first queue"], counts["second queue"]
     if first != expected["first queue"]:
-        return Feedback(False, f"First queue: {first}. Every stage-1 worker must read a sentinel to stop, and there are {PIPELINE['stage 1 workers']}.")
+        return Feedback(False, graded("pipeline-first", first,
+                                      f"First queue: {first} is not right. Which workers read the first queue, and how many "
+                                      "sentinels does each need to stop?",
+                                      "Every stage-1 worker must read a sentinel to stop: count the stage-1 workers in PIPELINE."))
     if second == expected["first queue"]:
-        return Feedback(False, "Second queue: as many as stage 1 has workers would stop only 2 of the 3 stage-2 workers; the third waits for ever.")
+        return Feedback(False, "Second queue: as many as stage 1 has workers. Which workers read the second queue? "
+                        "Any of them left without a sentinel waits for ever.")
     if second != expected["second queue"]:
-        return Feedback(False, f"Second queue: {second}. Count the workers that read it: {PIPELINE['stage 2 workers']}.")
+        return Feedback(False, graded("pipeline-second", second,
+                                      f"Second queue: {second} is not right. Which workers read it?",
+                                      "Count the stage-2 workers in PIPELINE: each needs its own sentinel."))
     return Feedback(True, "2 on the first queue; once stage 1 has been joined, 3 on the second: one sentinel per worker that reads each queue.")

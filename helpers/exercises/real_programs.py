@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from helpers.exercises import Feedback, choice_feedback, exercise_check, graded, unanswered
+from helpers.exercises.answers import show
 
 OWN_MODULE_INPUTS = list(range(6))
 
@@ -83,6 +84,7 @@ def check_sigint(answers: object) -> Feedback:
         success="A terminal and JupyterLab's button signal the whole process group; kill, one process; ignore_sigint leaves the parent to stop the pool.",
         why=lambda situation, _: f"For {situation!r}: {_SIGINT_HINTS[situation]}",
         choices=_SIGINT_CHOICES,
+        nudge="which processes does the signal reach in this situation, and which of them react to it?",
     )
 
 
@@ -101,6 +103,9 @@ def check_log_lines(lines: object, pids: object) -> Feedback:
                         "initializer that sends them to records, and listen to records here while the pool works.")
     expected = {f"task {t}, line {n}" for t in range(LOG_TASKS) for n in range(LOG_LINES)}
     got = {line.split(", from pid")[0] for line in lines if isinstance(line, str)}
+    if got - expected:
+        return Feedback(False, f"{len(got - expected)} records the exercise did not ask for (for example {show(sorted(got - expected)[0])}): "
+                        f"run exactly {LOG_TASKS} tasks of {LOG_LINES} lines each, on a fresh handler.")
     if got != expected:
         missing = len(expected - got)
         return Feedback(False, graded("logs-missing", missing,
@@ -141,14 +146,17 @@ def check_picklable(obj: object) -> Feedback:
         return unanswered("create a Stopwatch after adding __getstate__ and __setstate__ to its class")
     if not hasattr(obj, "laps") or not hasattr(obj, "lock"):
         return Feedback(False, f"Pass a Stopwatch instance, got {type(obj).__name__}.")
-    obj.laps = [*obj.laps, 3.125]  # laps of its own: a copy that merely starts afresh (calls __init__) would lose them
+    laps = getattr(obj, "laps")
+    obj.laps = [*laps, 3.125]  # laps of its own: a copy that merely starts afresh (calls __init__) would lose them
     try:
         copy = pickle.loads(pickle.dumps(obj))
     except Exception as error:  # what the learner's class does is up to them: report it
         return Feedback(False, graded("pickle-fails", type(obj).__dict__.keys(),
                                       f"It still cannot travel ({type(error).__name__}). Which attribute cannot be pickled?",
                                       "__getstate__ returns a copy of self.__dict__ without 'lock'; __setstate__ updates __dict__ and makes a new lock."))
-    if getattr(copy, "laps", None) != obj.laps:
+    finally:
+        sent, obj.laps = obj.laps, laps  # the learner's object as it was: running the check twice adds no lap
+    if getattr(copy, "laps", None) != sent:
         return Feedback(False, "The copy lost its laps: __getstate__ must keep every attribute but the lock.")
     if not hasattr(copy, "lock") or not hasattr(copy.lock, "acquire"):
         return Feedback(False, "The copy has no lock: __setstate__ must make a new one (threading.Lock()).")

@@ -121,9 +121,12 @@ def check_pool_count(counter: object) -> Feedback:
     """Exercise 2: a Pool's workers counted 12 tasks into one shared Value given by the initializer."""
     if counter is Ellipsis:
         return unanswered("the Value cannot travel inside a task: which Pool arguments hand something to every worker as it starts?")
-    value = _value_of(counter)
+    if not hasattr(counter, "get_lock") or not hasattr(counter, "value"):
+        return Feedback(False, f"Pass the shared Value you created (multiprocessing.Value), got {type(counter).__name__}: "
+                        "a plain number cannot show that the workers counted.")
+    value = counter.value
     if not isinstance(value, int):
-        return Feedback(False, f"Pass the shared Value you created, got {type(counter).__name__}.")
+        return Feedback(False, f"Pass the shared integer Value you created, got one holding {type(value).__name__}.")
     if value == 0:
         return Feedback(False, "The counter is still 0: did the tasks run (pool.map inside the with block) on the counter you passed?")
     if value != POOL_TASKS:
@@ -184,4 +187,5 @@ def check_close_or_unlink(answers: object) -> Feedback:
         success="Every process closes its own view; the owner alone unlinks, once nobody needs the segment.",
         why=lambda situation, _: _CLOSE_HINTS[situation],
         choices=allowed,
+        nudge="does this process own the segment, and does anyone still need it?",
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from helpers.exercises import Feedback, close_to, exercise_check, graded, is_number, mapping_problem, unanswered
+from helpers.exercises import Feedback, choice_feedback, close_to, exercise_check, graded, is_number, unanswered
 from helpers.exercises.answers import equal, same_items, show
 from helpers.machine import usable_cpus
 
@@ -26,14 +26,15 @@ def check_usable_cpus(answer: object) -> Feedback:
             f"This process may use only {expected} of them (an affinity mask or container limit): "
             "len(os.sched_getaffinity(0)), or os.process_cpu_count() on 3.13+.",
         ))
-    return Feedback(False, f"{answer} is not what this machine reports. Ask os for it rather than typing a number.")
+    return Feedback(False, f"{answer} is not the number of CPUs this process may run on here. Which function of the os "
+                    "module lists the CPUs this process has affinity with?")
 
 
 @exercise_check
 def check_speedup(speedup: object, efficiency: object) -> Feedback:
     """Exercise 2: speedup and efficiency of a run taking 6.0 s on 1 worker and 2.0 s on 4 workers."""
     if speedup is Ellipsis or efficiency is Ellipsis:
-        return unanswered("speedup = time on 1 worker / time on n workers; efficiency = speedup / n")
+        return unanswered("speedup compares two run times; efficiency shares the speedup among the workers (section 2 defines both)")
     if not is_number(speedup) or not is_number(efficiency):
         return Feedback(False, "Both answers must be numbers, e.g. speedup = 2.5 and efficiency = 0.5.")
     if close_to(speedup, 2.0 / 6.0):
@@ -57,7 +58,7 @@ def check_speedup(speedup: object, efficiency: object) -> Feedback:
 def check_amdahl(on_eight: object, limit: object) -> Feedback:
     """Exercise 3: Amdahl's law with a 10 % serial fraction: speedup on 8 workers, and the limit."""
     if on_eight is Ellipsis or limit is Ellipsis:
-        return unanswered("speedup(n) = 1 / (f + (1 - f) / n), with f = 0.1")
+        return unanswered("split the run into a serial part and a parallel part: which one shrinks with 8 workers, and which never does?")
     if not is_number(on_eight) or not is_number(limit):
         return Feedback(False, "Both answers must be numbers.")
     expected = 1 / (0.1 + 0.9 / 8)
@@ -94,21 +95,14 @@ def check_workload_choices(choices: object) -> Feedback:
     """Exercise 4: choose "threads" or "processes" for each workload in WORKLOADS."""
     if choices is Ellipsis:
         return unanswered('a dict mapping each workload to "threads" or "processes"')
-    problem = mapping_problem(choices, WORKLOADS, "WORKLOADS")
-    if problem:
-        return problem
-    for workload, choice in choices.items():
-        if choice not in ("threads", "processes"):
-            return Feedback(False, f'Choose "threads" or "processes" for {workload!r}, got {choice!r}.')
-    wrong = [w for w in WORKLOADS if choices[w] != WORKLOADS[w]]
-    if wrong:
-        first = wrong[0]
-        return Feedback(False, f"{len(wrong)} wrong. " + graded(
-            "workloads", dict(choices),
-            f"Look again at {first!r}: does it keep a CPU busy running Python, or does it mostly wait?",
-            f"{first!r} wants {WORKLOADS[first]}: {_REASONS[WORKLOADS[first]]}.",
-        ))
-    return Feedback(True, "CPU-bound pure Python wants processes; waiting (I/O-bound) work does fine with threads.")
+    return choice_feedback(
+        choices, WORKLOADS, name="WORKLOADS",
+        hint='a dict mapping each workload to "threads" or "processes"',
+        success="CPU-bound pure Python wants processes; waiting (I/O-bound) work does fine with threads.",
+        why=lambda workload, _: f"{workload!r} wants {WORKLOADS[workload]}: {_REASONS[WORKLOADS[workload]]}.",
+        choices=("threads", "processes"),
+        nudge="does it keep a CPU busy running Python, or does it mostly wait?",
+    )
 
 
 @exercise_check
