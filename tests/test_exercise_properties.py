@@ -36,6 +36,7 @@ def all_checks() -> dict[str, Callable[..., Feedback]]:
 
 
 CHECKS = all_checks()
+EXAMPLES: dict[str, int] = {}  # examples run per check, in this session
 
 
 def _known_keys() -> list[str]:
@@ -141,6 +142,7 @@ def test_any_answer_gets_feedback(name, database_url):
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
     @given(st.tuples(*[TOP for _ in answers]))
     def judged(values: tuple[Any, ...]) -> None:
+        EXAMPLES[name] = EXAMPLES.get(name, 0) + 1
         arguments = {p.name: fixed[(name, p.name)] for p in parameters.values() if (name, p.name) in fixed}
         arguments.update({p.name: value for p, value in zip(answers, values)})
         feedback = check(**arguments)
@@ -151,3 +153,4 @@ def test_any_answer_gets_feedback(name, database_url):
         str(feedback)
 
     judged()
+    assert EXAMPLES.get(name, 0) >= 10, f"{name}: only {EXAMPLES.get(name, 0)} examples ran"
