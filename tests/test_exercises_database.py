@@ -30,7 +30,20 @@ def test_table(url):
         pool.map(save_chunk, chunks(COMPANIES[:100], 50))
     assert_feedback(check_table(url, COMPANIES), False, "Only 100 of 300")
     pool_design(url, COMPANIES, 2)
-    assert_feedback(check_table(url, COMPANIES), True, "own connection")
+    assert_feedback(check_table(url, COMPANIES), True, "written by worker processes, each on a connection of its own")
+
+
+def test_table_written_by_the_kernel_itself_is_refused(url):
+    create_table(url)
+    from helpers.db_writes import _worker
+
+    open_worker_connection(url)  # in this process: the learner skipped the pool
+    try:
+        for chunk in chunks(COMPANIES, 50):
+            save_chunk(chunk)
+    finally:
+        _worker.pop("connection").close()
+    assert_feedback(check_table(url, COMPANIES), False, "written by this kernel itself")
 
 
 @pytest.mark.parametrize("timeout, ok, text", [
