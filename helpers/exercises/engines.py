@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from helpers.exercises import Feedback, choice_feedback, exercise_check, graded, is_finite_number, is_number, unanswered
+from helpers.exercises import Feedback, choice_feedback, exercise_check, graded, is_finite_number, unanswered
 from helpers.exercises.answers import show
 from helpers.tasks import TaskRecord
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from helpers.exercises import Feedback, choice_feedback, exercise_check, is_number, unanswered
+from helpers.exercises import Feedback, choice_feedback, exercise_check, unanswered
 from helpers.exercises.answers import show, whole_number
 from helpers.fetching import FetchResult
 

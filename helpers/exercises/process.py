@@ -6,7 +6,7 @@ import os
 import signal
 from collections.abc import Sequence
 
-from helpers.exercises import Feedback, exercise_check, graded, is_finite_number, is_number, mapping_problem, unanswered
+from helpers.exercises import Feedback, exercise_check, graded, mapping_problem, unanswered
 from helpers.exercises.answers import show, whole_number
 from helpers.processes import ReportedPid
 
