@@ -60,10 +60,13 @@ def wait_and_report(task_id: int) -> int:
 # before the parent even sees its own); one that it did not reach (or that ignores it) ends its wait only
 # when the parent, after its KeyboardInterrupt, sets the stop event.
 _SCRIPT = """
-import json, multiprocessing, sys
+import json, multiprocessing, signal, sys
 from helpers.interrupts import report_to, wait_and_report
 
 if __name__ == "__main__":
+    # Ctrl-C raises KeyboardInterrupt, as in a terminal: a shell that starts a program in the background (cmd &)
+    # starts it with SIGINT ignored, and a Python started so would not even install its handler.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     multiprocessing.set_start_method({method!r})  # the caller's
     reports, stop = multiprocessing.Queue(), multiprocessing.Event()
     pool = multiprocessing.Pool(2, initializer=report_to, initargs=(reports, stop, {ignore}))

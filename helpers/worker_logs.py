@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from helpers.validation import require_int
+from helpers.validation import require_int, require_number
 
 LOGGER = "course.worker"
 
@@ -50,11 +51,25 @@ class Collected(logging.Handler):
 
 
 @contextmanager
-def listening(records: Any, handler: logging.Handler) -> Iterator[logging.handlers.QueueListener]:
-    """A QueueListener that hands every record arriving on ``records`` to ``handler``, until the block ends."""
+def listening(records: Any, handler: logging.Handler, timeout: float = 30.0) -> Iterator[logging.handlers.QueueListener]:
+    """A QueueListener that hands every record arriving on ``records`` to ``handler``, until the block ends.
+
+    Leaving the block stops the listener after it has handled what is still queued. That waits for the listener's
+    thread, which never returns if a worker was terminated in the middle of writing a record (the reader waits for
+    the rest of a message that will never come): so it waits at most ``timeout`` s, then raises RuntimeError.
+    """
+    require_number("timeout", timeout, minimum=0, strict=True)
     listener = logging.handlers.QueueListener(records, handler)
     listener.start()
     try:
         yield listener
     finally:
-        listener.stop()  # processes what is still queued, then stops its thread
+        stopper = threading.Thread(target=listener.stop, daemon=True)  # stop() itself has no timeout
+        stopper.start()
+        stopper.join(timeout)
+        if stopper.is_alive():
+            raise RuntimeError(
+                f"the log listener did not stop within {timeout:g} s: a record was cut off on its way, most likely "
+                "because the pool was terminated while a worker was still sending it. Call pool.close() and "
+                "pool.join() inside the with block, so that every worker exits normally and flushes its queue."
+            )

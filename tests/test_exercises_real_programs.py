@@ -145,6 +145,8 @@ def test_log_lines_right_answer_passes():
     with listening(records, handler):
         with multiprocessing.Pool(2, initializer=send_logs_to, initargs=(records,)) as pool:
             pool.starmap_async(log_task, [(task, 2) for task in range(4)]).get(timeout=60)
+            pool.close()  # then join: leaving `with` would terminate a worker that may still be sending a record
+            pool.join()
     assert_feedback(check_log_lines(handler.lines, handler.pids), True, "All 8 records")
 
 

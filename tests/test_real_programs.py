@@ -7,6 +7,7 @@ import os
 import pickle
 import sqlite3
 import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 
@@ -95,9 +96,30 @@ def test_records_from_workers_reach_the_parent_through_one_queue(start_method):
     with listening(records, handler):
         with multiprocessing.Pool(2, initializer=send_logs_to, initargs=(records,)) as pool:
             pool.starmap_async(log_task, [(task, 2) for task in range(4)]).get(timeout=60)
+            pool.close()  # then join: leaving `with` would terminate a worker that may still be sending a record
+            pool.join()
     assert sorted(line.split(", from pid")[0] for line in handler.lines) == sorted(
         f"task {t}, line {n}" for t in range(4) for n in range(2))
     assert handler.pids and os.getpid() not in handler.pids
+
+
+class _CutOffQueue:
+    """A queue whose get() never returns, as a reader left waiting for the rest of a message cut off mid-way."""
+
+    def get(self, block: bool = True) -> None:
+        threading.Event().wait()
+
+    def put_nowait(self, item: object) -> None:
+        pass
+
+
+def test_a_listener_that_cannot_stop_raises_instead_of_hanging():
+    with pytest.raises(RuntimeError, match=r"did not stop within 0.2 s.*pool.close\(\) and pool.join\(\)"):
+        with listening(_CutOffQueue(), Collected(), timeout=0.2):
+            pass
+    with pytest.raises(ValueError, match="timeout must be > 0"):
+        with listening(multiprocessing.Queue(), Collected(), timeout=0):
+            pass
 
 
 def test_without_the_queue_spawned_workers_records_never_reach_the_parent():
@@ -165,7 +187,6 @@ def test_py_spy_dump_names_the_waiting_worker_or_says_why_not():
 
 
 def test_stacks_are_written_only_for_a_block_that_runs_too_long(tmp_path):
-    import threading
 
     quick, slow = tmp_path / "quick.txt", tmp_path / "slow.txt"
     with open(quick, "w") as file, stacks_if_slower_than(5, file=file):
