@@ -30,7 +30,7 @@ def assert_feedback(feedback, ok, text):
 def test_squares_given_async_results_says_call_get():
     with ThreadPool(1) as pool:  # the same AsyncResult class a process Pool returns, without the processes
         pending = [pool.apply_async(square, (x,)) for x in range(10)]
-        assert_feedback(check_squares(pending), False, "AsyncResult objects, not numbers")
+        assert_feedback(check_squares(pending), False, "AsyncResult (or Future) objects, not numbers")
         for result in pending:
             result.get(timeout=10)
 
@@ -112,8 +112,9 @@ def test_arrival_order_points_at_the_first_wrong_place_not_the_first_result():
 
 @pytest.mark.parametrize("situation", list(WHICH_CALL))
 def test_which_call_gives_a_reason_for_each_wrong_choice(situation):
-    wrong = "starmap" if WHICH_CALL[situation] != "starmap" else "apply"
-    feedback = check_which_call({**WHICH_CALL, situation: wrong})
+    wrong, other = ("starmap", "imap") if WHICH_CALL[situation] != "starmap" else ("apply", "imap")
+    assert_feedback(check_which_call({**WHICH_CALL, situation: wrong}), False, "Look again at")  # a nudge first
+    feedback = check_which_call({**WHICH_CALL, situation: other})  # a second wrong answer: the reason
     assert_feedback(feedback, False, "is not the best fit: ")
     assert feedback.message.rstrip().endswith("?") or len(feedback.message.split(": ", 1)[1]) > 20
 
@@ -121,7 +122,7 @@ def test_which_call_gives_a_reason_for_each_wrong_choice(situation):
 def test_which_engine_ignores_case_and_lists_the_choices():
     assert_feedback(check_which_engine({job: engine.lower() for job, engine in WHICH_ENGINE.items()}), True, "Pool for plain maps")
     assert_feedback(check_which_engine({job: f"  {engine.upper()} " for job, engine in WHICH_ENGINE.items()}), True, "Pool for plain maps")
-    assert_feedback(check_which_engine({job: "Ray" for job in WHICH_ENGINE}), False, "'Ray' is not one of: Pool, ProcessPoolExecutor, Dask")
+    assert_feedback(check_which_engine({job: "Ray" for job in WHICH_ENGINE}), False, "'Ray' is not one of: 'Pool', 'ProcessPoolExecutor', 'Dask'")
 
 
 def test_which_call_accepts_pool_prefix_and_case():
@@ -152,3 +153,22 @@ def test_io_workers_first_miss_does_not_state_the_count():
     assert not first.ok and "100" not in first.message
     forget_answers()
     assert "100" not in check_io_workers(300).message
+
+
+# ---------------------------------------------------------------- found by review: NumPy answers, stable hints
+
+def test_numpy_scalars_are_right_answers():
+    import numpy as np
+
+    assert_feedback(check_squares([np.int64(x * x) for x in range(10)]), True, "task order")
+    assert_feedback(check_collected([np.int64(x * x) for x in range(8)]), True, "Every result collected")
+
+
+def test_the_same_wrong_code_gets_the_same_hint_when_run_again():
+    from concurrent.futures import Future
+
+    first = check_squares([Future() for _ in range(10)])  # new objects, new reprs, each run
+    again = check_squares([Future() for _ in range(10)])
+    assert first.message == again.message and "Future" in first.message
+    wrong = [x + 1 for x in range(8)]
+    assert check_collected(list(wrong)).message == check_collected(list(wrong)).message

@@ -37,8 +37,8 @@ def test_scatter():
 
 @pytest.mark.parametrize("change, ok, text", [
     ({}, True, "Dask beyond one machine"),
-    ({"run 1,000,000 tasks of 50 microseconds each": "Dask"}, False, "per-task overhead"),
-    ({"spread 2,000 one-minute simulations over 10 machines, and watch progress on a dashboard": "Pool"}, False, "more than one machine"),
+    ({"run 1,000,000 tasks of 50 microseconds each": "Dask"}, False, "Look again at 'run 1,000,000 tasks"),
+    ({"spread 2,000 one-minute simulations over 10 machines, and watch progress on a dashboard": "Pool"}, False, "how many machines does it need"),
 ])
 def test_which_engine(change, ok, text):
     assert_feedback(check_which_engine({**WHICH_ENGINE, **change}), ok, text)
@@ -52,3 +52,9 @@ def test_which_engine(change, ok, text):
 ])
 def test_granularity(seconds, ok, text):
     assert_feedback(check_granularity(seconds, 0.001), ok, text)
+
+
+def test_which_engine_second_miss_explains():
+    tiny = "run 1,000,000 tasks of 50 microseconds each"
+    assert_feedback(check_which_engine({**WHICH_ENGINE, tiny: "Dask"}), False, "Look again at")
+    assert_feedback(check_which_engine({**WHICH_ENGINE, tiny: "ProcessPoolExecutor"}), False, "per-task overhead")

@@ -45,7 +45,7 @@ def test_which_runtime_second_miss_explains():
     ({}, True, "Immutable values"),
     ({"[1, 2, 3]": "shareable"}, False, "Look again at '[1, 2, 3]': can this object change after it is sent?"),
     ({"(1, 'a')": "pickled"}, False, "Look again at \"(1, 'a')\""),
-    ({"42": "copied"}, False, "is not one of: shareable, pickled"),
+    ({"42": "copied"}, False, "is not one of: 'shareable', 'pickled'"),
 ])
 def test_shareable(change, ok, text):
     assert_feedback(check_shareable({**SHAREABLE, **change}), ok, text)

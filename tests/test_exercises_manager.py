@@ -39,7 +39,8 @@ def test_round_trips():
     assert_feedback(check_round_trips({**ROUND_TRIPS, "d['k'] += 1": 1}), False, "Look again at \"d['k'] += 1\": which proxy methods")
     assert_feedback(check_round_trips({**ROUND_TRIPS, "d['k'] += 1": 3}), False, "__getitem__, then a __setitem__")
     assert_feedback(check_round_trips({**ROUND_TRIPS, "d['k'].append(3)  (d['k'] holds a plain list)": 2}), False, "Look again at")
-    assert_feedback(check_round_trips({**ROUND_TRIPS, "d['k'].append(3)  (d['k'] holds a plain list)": 0.5}), False, "returns a copy")
+    assert_feedback(check_round_trips({**ROUND_TRIPS, "d['k'].append(3)  (d['k'] holds a plain list)": 3}), False, "returns a copy")
+    assert_feedback(check_round_trips({**ROUND_TRIPS, "x = d['k']": 0.5}), False, "whole number")
     assert_feedback(check_round_trips({**ROUND_TRIPS, "x = d['k']": "one"}), False, "whole number")
 
 

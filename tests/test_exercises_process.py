@@ -87,6 +87,6 @@ def test_child_pids_from_real_children(start_method):
 
 def test_a_string_for_args_gets_a_nudge_then_the_comma():
     first = check_args("Ada")
-    assert_feedback(first, False, "3 arguments, one per character")
+    assert_feedback(first, False, "one argument per character (3 here)")
     assert "(\"Ada\",)" not in first.message
     assert_feedback(check_args("Ada Lovelace"), False, "A comma does")

@@ -222,8 +222,9 @@ def test_channel_choice():
     assert_feedback(check_channel_choice({**RIGHT_CHANNELS, TIMEOUT_SITUATION: " multiprocessing.queue "}), True, "JoinableQueue")
     wrong = {**RIGHT_CHANNELS, TIMEOUT_SITUATION: "SimpleQueue"}
     assert_feedback(check_channel_choice(wrong), False, "1 wrong. Look again at 'a consumer should give up")  # a nudge first
-    assert_feedback(check_channel_choice({**wrong, TIMEOUT_SITUATION: "Pipe"}), False, "which get() takes a timeout?")
-    assert_feedback(check_channel_choice({**RIGHT_CHANNELS, TIMEOUT_SITUATION: "Ray"}), False, "is not one of: Queue, SimpleQueue")
+    assert_feedback(check_channel_choice({**wrong, TIMEOUT_SITUATION: "Pipe.send_bytes"}), False, "SimpleQueue.get() cannot")
+    assert_feedback(check_channel_choice({**RIGHT_CHANNELS, TIMEOUT_SITUATION: "Pipe"}), True, "JoinableQueue")  # poll(5)
+    assert_feedback(check_channel_choice({**RIGHT_CHANNELS, TIMEOUT_SITUATION: "Ray"}), False, "is not one of: 'Queue', 'SimpleQueue'")
     assert_feedback(check_channel_choice({}), False, "No answer for")
     assert_feedback(check_channel_choice(...), False, "Replace the ...")
 

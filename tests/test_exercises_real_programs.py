@@ -131,7 +131,7 @@ def test_sigint_second_miss_explains():
     ({}, True, "Pool workers are daemonic"),
     ({"a Pool's task starts a Pool": "works"}, False, "may a daemonic process have children?"),
     ({"a ProcessPoolExecutor's task starts a Pool": "fails"}, False, "are the executor's workers daemonic?"),
-    ({"a Pool's task starts a ThreadPoolExecutor": "maybe"}, False, "is not one of: works, fails"),
+    ({"a Pool's task starts a ThreadPoolExecutor": "maybe"}, False, "is not one of: 'works', 'fails'"),
 ])
 def test_nesting(change, ok, text):
     assert_feedback(check_nesting({**NESTING, **change}), ok, text)
@@ -159,7 +159,8 @@ def test_log_lines_wrong_answers_get_graded_hints():
     some = [f"task {t}, line {n}, from pid 1" for t in range(2) for n in range(2)]
     assert_feedback(check_log_lines(some, {1}), False, "4 of 8 records are missing: did every worker finish sending")
     fewer = some[:3]
-    assert_feedback(check_log_lines(fewer, {1}), False, "pool.close() and pool.join()")
+    # The same nudge again: how many records a race loses varies, so the hint does not follow the count.
+    assert_feedback(check_log_lines(fewer, {1}), False, "did every worker finish sending")
     every = [f"task {t}, line {n}, from pid 1" for t in range(4) for n in range(2)]
     assert_feedback(check_log_lines(every, {os.getpid()}), False, "not from this kernel")
     assert_feedback(check_log_lines(every, {1, 2}), True, "All 8 records")
@@ -179,10 +180,13 @@ def test_streams_right_answer_passes_and_wrong_seeds_get_graded_hints():
     first = check_streams(same)
     assert_feedback(first, False, "did every task get the same seed?")
     assert "spawn(4)[i]" not in first.message
-    assert_feedback(check_streams([[0.5, 0.5, 0.5]] * 4), False, "Give task i the i-th child")  # a second wrong answer
+    assert_feedback(check_streams([[0.5, 0.5, 0.5]] * 4), False, "did every task get the same seed?")  # the same mistake
+    two = [task_streams(7, 1, 3)[0]] * 3 + [[0.5, 0.5, 0.5]]
+    assert_feedback(check_streams(two), False, "Give task i the i-th child")  # a different one: the worked step
     other = task_streams(8, 4, 3)
     assert_feedback(check_streams(other), False, "which seed sequence, and how were its child seeds made?")
-    assert_feedback(check_streams(task_streams(9, 4, 3)), False, "the i-th child of SeedSequence(7).spawn(4)")
+    # Other streams again: the same nudge (unseeded draws differ each run, so the hint does not follow the numbers).
+    assert_feedback(check_streams(task_streams(9, 4, 3)), False, "which seed sequence, and how were its child seeds made?")
 
 
 # ------------------------------------------------------------------------------------------- exercise 5

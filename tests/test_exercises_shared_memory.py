@@ -90,7 +90,7 @@ def test_pool_count():
         pool.map(count_task, range(12))
     assert_feedback(check_pool_count(counter), True, "initargs")
     assert_feedback(check_pool_count(multiprocessing.Value("i", 0)), False, "still 0")
-    assert_feedback(check_pool_count(5), False, "a plain number cannot show that the workers counted")
+    assert_feedback(check_pool_count(5), False, "only a multiprocessing.Value (one with get_lock())")
     assert_feedback(check_pool_count(12), False, "Pass the shared Value")
     counted_5 = multiprocessing.Value("i", 5)
     assert_feedback(check_pool_count(counted_5), False, "not 12")

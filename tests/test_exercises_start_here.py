@@ -77,7 +77,7 @@ def test_workload_choices():
     partial.pop("download 200 web pages")
     assert_feedback(check_workload_choices(partial), False, "No answer for 'download 200 web pages'")
     assert_feedback(check_workload_choices({**WORKLOADS, "bake bread": "threads"}), False, "not one of the keys of WORKLOADS")
-    assert_feedback(check_workload_choices({**WORKLOADS, "download 200 web pages": "asyncio"}), False, "is not one of: threads, processes")
+    assert_feedback(check_workload_choices({**WORKLOADS, "download 200 web pages": "asyncio"}), False, "is not one of: 'threads', 'processes'")
     assert_feedback(check_workload_choices({k: f" {v.upper()}" for k, v in WORKLOADS.items()}), True, "processes")
     wrong = {**WORKLOADS, "download 200 web pages": "processes"}
     assert_feedback(check_workload_choices(wrong), False, "does it keep a CPU busy running Python, or does it mostly wait?")

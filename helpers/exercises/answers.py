@@ -97,7 +97,7 @@ def choice_feedback(
         if choices is not None:
             choice = canonical_choice(answer, choices, prefixes)
             if choice is None:
-                return Feedback(False, f"For {key!r}, {show(answer)} is not one of: {', '.join(choices)}.")
+                return Feedback(False, f"For {key!r}, {show(answer)} is not one of: {', '.join(map(repr, choices))}.")
             answer = choice
         if validate is not None:
             refusal = validate(key, answer)
@@ -119,8 +119,12 @@ def equal(item: object, wanted: object) -> bool:
     if isinstance(item, bool) != isinstance(wanted, bool):
         return False
     try:
-        return (item == wanted) is True
-    except Exception:  # an object whose == raises (a NumPy array, a proxy whose server is gone)
+        same = item == wanted
+        if isinstance(same, bool):
+            return same
+        # NumPy scalars compare to a numpy.bool_; an array compares element-wise (not one answer, so not equal).
+        return type(same).__module__ == "numpy" and type(same).__name__ in ("bool", "bool_") and bool(same)
+    except Exception:  # an object whose == raises (a proxy whose server is gone)
         return False
 
 
@@ -141,6 +145,14 @@ def missing_items(items: Sequence[object], expected: Sequence[object]) -> list[o
 def same_items(items: Sequence[object], expected: Sequence[object]) -> bool:
     """True when ``items`` holds exactly the items of ``expected``, in any order; safe for items of any type."""
     return len(items) == len(expected) and not missing_items(items, expected)
+
+
+def answer_key(items: Sequence[object]) -> list[object]:
+    """A key for graded() that stays the same when the same code runs again: numbers kept, anything else by type.
+
+    (The repr of a future or a record holds addresses, pids or times, which change from run to run.)
+    """
+    return [item if is_number(item) else type(item).__name__ for item in items]
 
 
 def show(value: object, limit: int = 60) -> str:

@@ -30,6 +30,10 @@ def check_table(url: str, companies: Sequence[Company]) -> Feedback:
                             "its pid): let the pool's worker processes write them, each on its own connection.")
         # Not how many workers wrote: on a busy machine one worker may take every chunk, and the verdict must not vary.
         return Feedback(True, f"{result}, written by worker processes, each on a connection of its own.")
+    if result.present == 0 and result.extra:
+        return Feedback(False, f"None of the input's companies is in the table, only {len(result.extra):,} others (for example "
+                        f"{result.extra[0]!r}): start from an empty table, create_table(DATABASE, drop=True), and write "
+                        "the companies you were given.")
     if result.present == 0:
         # One hint, the same each time: an empty table is the same answer whatever was tried (graded() could not
         # tell one attempt from the next), so it says what each part must do without writing the code.

@@ -71,6 +71,7 @@ def check_which_engine(answers: object) -> Feedback:
         success="Pool for plain maps and tiny chunked tasks, the executor for futures, Dask beyond one machine.",
         why=lambda job, _: f"For {job!r}: {_ENGINE_HINTS[job]}",
         choices=ENGINES,
+        nudge="how many machines does it need, and what does each engine cost per task (section 3)?",
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from helpers.exercises import Feedback, choice_feedback, exercise_check, is_number, unanswered
-from helpers.exercises.answers import equal, missing_items, same_items, show
+from helpers.exercises.answers import equal, missing_items, same_items, show, whole_number
 from helpers.managers import expected_features
 
 FRUITS = ["apple", "banana", "cherry", "damson", "elder", "fig"]
@@ -25,7 +25,7 @@ def check_nested(fruits: object) -> Feedback:
                         "What kind of list can the manager's server keep, so that appends reach it?")
     if not same_items(fruits, FRUITS):
         missing = missing_items(fruits, FRUITS)
-        return Feedback(False, f"Expected each of the {len(FRUITS)} fruits once, got {len(fruits)} items {show(fruits)}"
+        return Feedback(False, f"Expected each of the {len(FRUITS)} fruits once, got {len(fruits)} item{'' if len(fruits) == 1 else 's'} {show(fruits)}"
                         + (f"; missing {show(missing)}" if missing else "") + ".")
     return Feedback(True, "All six appends reached the server: the dict holds a list proxy, and each append is one operation on it.")
 
@@ -52,7 +52,7 @@ def check_round_trips(answers: object) -> Feedback:
         hint="a dict mapping each statement to a number of round trips to the server",
         success="Every proxy method call is one round trip; anything done to a returned copy is local and lost.",
         why=lambda statement, _: f"{statement}: " + _TRIP_HINTS.get(statement, "one item access or assignment on a proxy is one call."),
-        validate=lambda _, answer: None if is_number(answer) else "Give each answer as a whole number of round trips.",
+        validate=lambda _, answer: None if whole_number(answer) is not None else "Give each answer as a whole number of round trips.",
         nudge="which proxy methods does it call? Each call is one trip to the server, and work on a returned copy is none.",
     )
 
@@ -90,6 +90,6 @@ def check_authkey(outcome: object) -> Feedback:
         return Feedback(False, f"remote_put returns 'put ...' or 'AuthenticationError: ...'; got {show(outcome)}. "
                         "Store what remote_put returned (run_in_child(...).result()).")
     if outcome != f"put {AUTHKEY_ITEM!r}":
-        return Feedback(False, f"The client got in, with the right key, but it {show(outcome)}: the exercise asks it to put "
+        return Feedback(False, f"The client got in, with the right key, but it {outcome[:40]!s}: the exercise asks it to put "
                         f"the string {AUTHKEY_ITEM!r}.")
     return Feedback(True, f"The client {outcome[:3]} its item on the server's queue: same authkey, same address, one connection.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from helpers.exercises import Feedback, choice_feedback, exercise_check, graded, unanswered
-from helpers.exercises.answers import equal, same_items, show
+from helpers.exercises.answers import answer_key, equal, same_items, show
 from helpers.pool import arrival_order, map_throughput
 from helpers.tasks import TaskRecord
 
@@ -74,7 +74,8 @@ def check_arrival_order(order: object) -> Feedback:
         place = next(index for index, (item, wanted) in enumerate(zip(order, expected)) if item != wanted)
         return Feedback(False, graded(
             "arrival", list(order),
-            (f"Places 1–{place} are right; place {place + 1} is not. " if place else "Look again at which task arrives first. ")
+            (f"Place{'s 1–' if place > 1 else ' '}{place} {'are' if place > 1 else 'is'} right; place {place + 1} is not. "
+             if place else "Look again at which task arrives first. ")
             + "Follow the two workers step by step: when each one "
             "finishes, it takes the next task in the list.",
             f"Place {place + 1} is task {expected[place]}: write down when each worker becomes free, and which task it takes.",
@@ -109,6 +110,7 @@ def check_which_call(choices: object) -> Feedback:
         success="apply blocks; apply_async and the *_async maps return at once; imap streams; starmap unpacks tuples.",
         why=lambda situation, answer: f"For {situation!r}, {answer!r} is not the best fit: {_CALL_HINTS[situation]}",
         choices=CALLS,
+        nudge="does it need one result or many, now or later, in order or as they come?",
         prefixes=("pool.",),
     )
 
@@ -132,7 +134,7 @@ def check_collected(results: object) -> Feedback:
                         "its .value is the square.")
     wrong = [index for index, (item, wanted) in enumerate(zip(results, expected)) if not equal(item, wanted)]
     if wrong:
-        return Feedback(False, graded("collected", results,
+        return Feedback(False, graded("collected", answer_key(results),
                                       f"Result {wrong[0]} is {show(results[wrong[0]])}, not the square of {wrong[0]}: "
                                       "which value did you keep from each task, and in which order?",
                                       "Keep each AsyncResult's .get(timeout=...).value, in the order the tasks were submitted."))

@@ -61,8 +61,8 @@ def check_args(args: object) -> Feedback:
     if isinstance(args, str):
         return Feedback(False, graded(
             "args", args,
-            f"{args!r} is a string, and Process unpacks args with *: greet would get {len(args)} arguments, one per "
-            "character. args must be a sequence of the arguments: how do you write a tuple of one element?",
+            f"{args!r} is a string, and Process unpacks args with *: greet would get one argument per character "
+            f"({len(args)} here). args must be a sequence of the arguments: how do you write a tuple of one element?",
             "Parentheses alone do not make a tuple: (\"Ada\") is still a string. A comma does: (\"Ada\",).",
         ))
     if isinstance(args, (tuple, list)):
@@ -115,7 +115,8 @@ def check_child_pids(pids: object) -> Feedback:
         return Feedback(False, "One of those is this kernel's own pid: the children must report os.getpid() themselves.")
     if not all(isinstance(p, ReportedPid) for p in pids):
         return Feedback(False, "Those numbers were not reported by report_pid: take each pid off the queue the children "
-                        "put it on (results.get(timeout=10)), one per child.")
+                        "put it on (results.get(timeout=10)), one per child, and keep the values get() returns as they "
+                        "are (int(...) would lose where they came from).")
     if len(set(pids)) != 3:
         return Feedback(False, "Some pids repeat: every process has its own, so start three separate Process objects.")
     return Feedback(True, "Three processes, three pids, none of them this kernel: results came back through the Queue.")

@@ -272,11 +272,11 @@ def _judge_sentinels(put: list[Any], consumers: list[Any], results: Any) -> Feed
 
 
 CHANNEL_CHOICES = {
-    "several worker processes send results to one collector": "Queue",
+    "several worker processes send results to one collector": ("Queue", "JoinableQueue"),
     "two processes exchange requests and replies, as fast as possible": "Pipe",
     "the producer must wait until every task it queued has been processed": "JoinableQueue",
     "move large raw byte buffers from one process to another, no pickling": "Pipe.send_bytes",
-    "a consumer should give up if nothing arrives for 5 s": ("Queue", "JoinableQueue"),  # both have get(timeout=)
+    "a consumer should give up if nothing arrives for 5 s": ("Queue", "JoinableQueue", "Pipe"),  # get(timeout=), poll(5)
 }
 CHANNELS = ("Queue", "SimpleQueue", "JoinableQueue", "Pipe", "Pipe.send_bytes")
 _CHANNEL_HINTS = {
@@ -284,7 +284,7 @@ _CHANNEL_HINTS = {
     "two processes exchange requests and replies, as fast as possible": "compare the round-trip column of your benchmark.",
     "the producer must wait until every task it queued has been processed": "which queue has task_done() and join()?",
     "move large raw byte buffers from one process to another, no pickling": "which call sends bytes as they are?",
-    "a consumer should give up if nothing arrives for 5 s": "which get() takes a timeout? SimpleQueue's and a Pipe's recv() do not.",
+    "a consumer should give up if nothing arrives for 5 s": "which channels can wait with a timeout? SimpleQueue.get() cannot.",
 }
 
 

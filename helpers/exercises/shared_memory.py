@@ -123,7 +123,7 @@ def check_pool_count(counter: object) -> Feedback:
         return unanswered("the Value cannot travel inside a task: which Pool arguments hand something to every worker as it starts?")
     if not hasattr(counter, "get_lock") or not hasattr(counter, "value"):
         return Feedback(False, f"Pass the shared Value you created (multiprocessing.Value), got {type(counter).__name__}: "
-                        "a plain number cannot show that the workers counted.")
+                        "only a multiprocessing.Value (one with get_lock()) shows what the workers counted.")
     value = counter.value
     if not isinstance(value, int):
         return Feedback(False, f"Pass the shared integer Value you created, got one holding {type(value).__name__}.")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from helpers.exercises import Feedback, choice_feedback, close_to, exercise_check, graded, is_number, unanswered
-from helpers.exercises.answers import equal, same_items, show
+from helpers.exercises import Feedback, choice_feedback, close_to, exercise_check, graded, is_finite_number, is_number, unanswered
+from helpers.exercises.answers import answer_key, equal, same_items, show
 from helpers.machine import usable_cpus
 
 
@@ -35,7 +35,7 @@ def check_speedup(speedup: object, efficiency: object) -> Feedback:
     """Exercise 2: speedup and efficiency of a run taking 6.0 s on 1 worker and 2.0 s on 4 workers."""
     if speedup is Ellipsis or efficiency is Ellipsis:
         return unanswered("speedup compares two run times; efficiency shares the speedup among the workers (section 2 defines both)")
-    if not is_number(speedup) or not is_number(efficiency):
+    if not is_finite_number(speedup) or not is_finite_number(efficiency):
         return Feedback(False, "Both answers must be numbers, e.g. speedup = 2.5 and efficiency = 0.5.")
     if close_to(speedup, 2.0 / 6.0):
         return Feedback(False, "Your speedup is upside down: divide the 1-worker time by the 4-worker time.")
@@ -61,6 +61,10 @@ def check_amdahl(on_eight: object, limit: object) -> Feedback:
         return unanswered("split the run into a serial part and a parallel part: which one shrinks with 8 workers, and which never does?")
     if not is_number(on_eight) or not is_number(limit):
         return Feedback(False, "Both answers must be numbers.")
+    if not is_finite_number(on_eight):
+        return Feedback(False, f"The speedup on 8 workers is a finite number, got {show(on_eight)}.")
+    if not is_finite_number(limit) and limit != float("inf"):
+        return Feedback(False, f"The limit is a number, got {show(limit)}.")
     expected = 1 / (0.1 + 0.9 / 8)
     if close_to(on_eight, 8.0) or close_to(on_eight, 7.2):
         return Feedback(False, "That ignores (or only scales) the serial part: it does not get faster with more workers.")
@@ -115,9 +119,9 @@ def check_squares(squares: object) -> Feedback:
         return Feedback(False, f"Expected a list, got {type(squares).__name__}: pool.map returns a list; imap returns an iterator (wrap it in list()).")
     if any(item is Ellipsis for item in squares):
         return Feedback(False, "Your list still holds a ...: let the pool compute every result.")
-    if any(hasattr(item, "get") and hasattr(item, "ready") for item in squares):
-        return Feedback(False, "The list holds AsyncResult objects, not numbers: each one's .get(timeout=...) gives its value "
-                        "(or let pool.map return the values themselves).")
+    if any((hasattr(item, "get") and hasattr(item, "ready")) or hasattr(item, "result") for item in squares):
+        return Feedback(False, "The list holds AsyncResult (or Future) objects, not numbers: each one's .get(timeout=...) "
+                        "(a Future's .result(timeout=...)) gives its value; or let pool.map return the values themselves.")
     if all(equal(item, wanted) for item, wanted in zip(squares, expected)) and len(squares) == len(expected):
         return Feedback(True, "pool.map returns results in task order, whatever order the workers finished in.")
     if same_items(squares, expected):
@@ -125,7 +129,7 @@ def check_squares(squares: object) -> Feedback:
     if len(squares) != len(expected):
         return Feedback(False, f"Expected 10 results (for 0..9), got {len(squares)}.")
     first = next(index for index, (item, wanted) in enumerate(zip(squares, expected)) if not equal(item, wanted))
-    return Feedback(False, graded("squares", squares,
+    return Feedback(False, graded("squares", answer_key(squares),
                                   f"Result {first} is {show(squares[first])}, which is not the square of {first}. "
                                   "Which function did you map, and over which inputs?",
                                   "Map the helpers' square (helpers.tasks.square) over range(10): the result for x is x * x."))
