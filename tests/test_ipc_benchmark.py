@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from helpers.ipc_benchmark import (
+from helpers.start_methods import available_methods
     CHANNELS,
     Benchmark,
     Measurement,
@@ -20,7 +21,7 @@ from helpers.ipc_benchmark import (
     stream_rate,
 )
 
-METHODS = multiprocessing.get_all_start_methods()
+METHODS = available_methods()
 
 
 @pytest.fixture(autouse=True)

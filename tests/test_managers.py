@@ -7,6 +7,7 @@ import pytest
 
 from helpers.guards import run_in_child
 from helpers.managers import (
+from helpers.start_methods import available_methods
     QueueManager,
     RunsOnUnpickle,
     Tally,
@@ -28,7 +29,7 @@ from helpers.managers import (
     store_racing,
 )
 
-METHODS = multiprocessing.get_all_start_methods()
+METHODS = available_methods()
 
 
 @pytest.fixture(autouse=True)
