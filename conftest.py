@@ -188,8 +188,10 @@ class StartMethodNotebook(IPyNbFile):
             # Compared only where both this Python and the one that stored the outputs have the feature: an older
             # Python says it needs a newer one (naming itself), and a newer one shows what the stored run (3.14)
             # could only say it needs. It still runs everywhere, so an error fails it.
+            if needed is None:
+                continue
             stored_runs_it = stored >= needed if stored else True  # unsaid: assume outputs from a Python that has it
-            if needed and not (sys.version_info[:2] >= needed and stored_runs_it):
+            if not (sys.version_info[:2] >= needed and stored_runs_it):
                 cell.options["check"] = False
         yield from cells
         if self.rerun:
