@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from helpers.ipc_benchmark import (
 from helpers.start_methods import available_methods
+from helpers.ipc_benchmark import (
     CHANNELS,
     Benchmark,
     Measurement,

@@ -6,8 +6,8 @@ import os
 import pytest
 
 from helpers.guards import run_in_child
-from helpers.managers import (
 from helpers.start_methods import available_methods
+from helpers.managers import (
     QueueManager,
     RunsOnUnpickle,
     Tally,

@@ -4,7 +4,7 @@ import multiprocessing
 
 import pytest
 
-from helpers.start_methods import HOW_EACH_STARTS, start_and_join
+from helpers.start_methods import HOW_EACH_STARTS, available_methods, start_and_join
 
 
 @pytest.mark.parametrize("method", available_methods())
