@@ -27,6 +27,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from helpers.start_methods import available_methods
 from nbval.plugin import IPyNbCell, IPyNbFile
 
 ROOT = Path(__file__).resolve().parent
@@ -52,7 +53,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("course notebooks")
     group.addoption(
         "--start-methods",
-        default=",".join(multiprocessing.get_all_start_methods()),
+        default=",".join(available_methods()),
         help="comma-separated start methods to run every notebook under (default: all on this platform)",
     )
     group.addoption(
@@ -85,9 +86,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def _methods(text: str) -> list[str]:
     methods = [m.strip() for m in text.split(",") if m.strip()]
-    unknown = set(methods) - set(multiprocessing.get_all_start_methods())
+    unknown = set(methods) - set(available_methods())
     if unknown:
-        raise pytest.UsageError(f"unknown start methods {sorted(unknown)}; available here: {multiprocessing.get_all_start_methods()}")
+        raise pytest.UsageError(f"unknown start methods {sorted(unknown)}; available here: {available_methods()}")
     return methods
 
 
@@ -98,7 +99,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.option.nbval_sanitize_with = str(SANITIZE)
     config.course_start_methods = _methods(config.option.start_methods)
     if not config.course_start_methods:
-        raise pytest.UsageError(f"--start-methods: none given; available here: {multiprocessing.get_all_start_methods()}")
+        raise pytest.UsageError(f"--start-methods: none given; available here: {available_methods()}")
     config.course_one_cpu_methods = _methods(config.option.one_cpu_method)
     config.course_browser_methods = _methods(config.option.browser_start_methods)
     pretend = config.option.pretend_cpus.strip()
@@ -181,10 +182,17 @@ class StartMethodNotebook(IPyNbFile):
 
     def collect(self):
         cells = list(super().collect())
+        stored = _stored_python(self.nb)
         for cell in cells:
             needed = _python_needed(cell.cell)
-            if needed and sys.version_info[:2] < needed:
-                cell.options["check"] = False  # it says it needs a newer Python, instead of showing the feature
+            # Compared only where both this Python and the one that stored the outputs have the feature: an older
+            # Python says it needs a newer one (naming itself), and a newer one shows what the stored run (3.14)
+            # could only say it needs. It still runs everywhere, so an error fails it.
+            if needed is None:
+                continue
+            stored_runs_it = stored >= needed if stored else True  # unsaid: assume outputs from a Python that has it
+            if not (sys.version_info[:2] >= needed and stored_runs_it):
+                cell.options["check"] = False
         yield from cells
         if self.rerun:
             for cell in cells:
@@ -221,6 +229,15 @@ class LeftoverCheck(pytest.Item):
 
     def reportinfo(self):
         return self.path, None, f"{self.parent.name}: no leftover processes or shared memory"
+
+
+def _stored_python(nb: "nbformat.NotebookNode") -> tuple[int, int] | None:
+    """The Python version that stored a notebook's outputs (its kernel's language_info), e.g. (3, 14); None if unsaid."""
+    version = str(nb.metadata.get("language_info", {}).get("version", ""))
+    parts = version.split(".")[:2]
+    if len(parts) < 2 or not all(part.isdigit() for part in parts):
+        return None
+    return int(parts[0]), int(parts[1])
 
 
 def _python_needed(cell: dict) -> tuple[int, int] | None:

@@ -34,8 +34,8 @@ def ignore_sigint() -> None:
 
 
 def report_to(reports: Any, stop: Any, ignore: bool = False) -> None:
-    """Pool initializer for the demonstration: keep the queue to report on and the event that ends the task,
-    and maybe ignore SIGINT."""
+    """Pool initializer for the demonstration: keep the queue to report on and the flag that ends the task
+    (a RawValue set to 1), and maybe ignore SIGINT."""
     global _reports, _stop
     _reports, _stop = reports, stop
     if ignore:
@@ -43,11 +43,18 @@ def report_to(reports: Any, stop: Any, ignore: bool = False) -> None:
 
 
 def wait_and_report(task_id: int) -> int:
-    """Say "running", then wait for the stop event; report once how the wait ended: "KeyboardInterrupt" if a
-    SIGINT interrupted it (then let it end the worker), "not interrupted" if the event was set."""
+    """Say "running", then wait for the stop flag; report once how the wait ended: "KeyboardInterrupt" if a
+    SIGINT interrupted it (then let it end the worker), "not interrupted" if the flag was set.
+
+    The wait polls a plain shared flag rather than waiting on a multiprocessing.Event: a KeyboardInterrupt can
+    land anywhere in the wait, and one that lands inside Event.wait's bookkeeping leaves its condition
+    miscounted, so that the parent's set() then waits for ever for a sleeper that is gone.
+    """
     try:
         _reports.put(("running", task_id, os.getpid()))
-        _stop.wait(60)
+        deadline = time.monotonic() + 60
+        while not _stop.value and time.monotonic() < deadline:
+            time.sleep(0.005)
     except KeyboardInterrupt:
         _reports.put(("KeyboardInterrupt", task_id, os.getpid()))
         raise
@@ -58,7 +65,7 @@ def wait_and_report(task_id: int) -> int:
 # The verdict does not depend on timing: every worker reports exactly once how its task ended. One that the
 # signal reached was interrupted the moment it arrived (the signal is pending in every process of the group
 # before the parent even sees its own); one that it did not reach (or that ignores it) ends its wait only
-# when the parent, after its KeyboardInterrupt, sets the stop event.
+# when the parent, after its KeyboardInterrupt, sets the stop flag.
 _SCRIPT = """
 import json, multiprocessing, signal, sys
 from helpers.interrupts import report_to, wait_and_report
@@ -68,7 +75,7 @@ if __name__ == "__main__":
     # starts it with SIGINT ignored, and a Python started so would not even install its handler.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     multiprocessing.set_start_method({method!r})  # the caller's
-    reports, stop = multiprocessing.Queue(), multiprocessing.Event()
+    reports, stop = multiprocessing.Queue(), multiprocessing.RawValue("b", 0)  # a flag without a lock
     pool = multiprocessing.Pool(2, initializer=report_to, initargs=(reports, stop, {ignore}))
     outcome = {{"parent interrupted": False, "workers interrupted": 0}}
     try:
@@ -78,7 +85,7 @@ if __name__ == "__main__":
         pending.get(60)
     except KeyboardInterrupt:
         outcome["parent interrupted"] = True
-        stop.set()
+        stop.value = 1
         endings = [reports.get(timeout=60)[0] for _ in range(2)]
         outcome["workers interrupted"] = endings.count("KeyboardInterrupt")
     finally:

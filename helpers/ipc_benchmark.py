@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from helpers.validation import require_int, require_number, require_start_method
+from helpers.start_methods import available_methods
 
 CHANNELS = ("os.pipe", "Pipe.send_bytes", "Pipe.send", "SimpleQueue", "Queue")
 # Message sizes in bytes: a short record, a row, a small file, a chunk, an image, a large array.
@@ -396,7 +397,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), help="message sizes in bytes (default: %(default)s)")
     parser.add_argument("--channels", nargs="+", default=list(available_channels()), choices=available_channels())
     parser.add_argument("--budget-mb", type=float, default=50.0, help="MB streamed per block for each channel and size (default: %(default)s)")
-    parser.add_argument("--method", choices=multiprocessing.get_all_start_methods(), default=None, help="start method (default: this platform's)")
+    parser.add_argument("--method", choices=available_methods(), default=None, help="start method (default: this platform's)")
     args = parser.parse_args(argv)
     if args.budget_mb <= 0:
         parser.error(f"--budget-mb must be > 0, got {args.budget_mb}")

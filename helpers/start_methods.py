@@ -42,7 +42,11 @@ def start_and_join(method: str, count: int = 10, timeout: float = 30.0) -> float
 
 
 def available_methods() -> list[str]:
-    """The start methods this platform offers, always in the same order (fork, forkserver, spawn)."""
+    """The start methods this platform offers, always in the same order (fork, forkserver, spawn).
+
+    Only the three of the standard library: on Python 3.15, once joblib is imported, get_all_start_methods()
+    also lists the start methods loky registers ("loky", "loky_init_main").
+    """
     offered = multiprocessing.get_all_start_methods()
     return [method for method in ORDER if method in offered]
 

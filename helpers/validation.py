@@ -30,9 +30,9 @@ def require_number(name: str, value: Any, minimum: float = 0.0, *, strict: bool 
 
 def require_start_method(method: Any) -> str:
     """Return ``method`` if this platform offers it as a multiprocessing start method."""
-    import multiprocessing
+    from helpers.start_methods import available_methods
 
-    available = multiprocessing.get_all_start_methods()
+    available = available_methods()
     if not isinstance(method, str) or method not in available:
         raise ValueError(f"start method must be one of {available} on this platform, got {method!r}")
     return method

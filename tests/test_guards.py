@@ -8,8 +8,9 @@ import pytest
 
 from helpers.guards import ChildOutcome, run_in_child
 from helpers.tasks import io_wait, square
+from helpers.start_methods import available_methods
 
-METHODS = multiprocessing.get_all_start_methods()
+METHODS = available_methods()
 
 
 @pytest.mark.parametrize("method", METHODS)

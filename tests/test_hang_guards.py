@@ -15,8 +15,9 @@ from helpers.guards import run_in_child
 from helpers.measure import speedup_sweep
 from helpers.start_methods import start_and_join
 from helpers.tasks import io_wait
+from helpers.start_methods import available_methods
 
-METHODS = multiprocessing.get_all_start_methods()
+METHODS = available_methods()
 GUARD_BOUND = 60  # seconds: far above any guard used here, far below "hung"
 
 

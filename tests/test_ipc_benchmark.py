@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from helpers.start_methods import available_methods
 from helpers.ipc_benchmark import (
     CHANNELS,
     Benchmark,
@@ -20,7 +21,7 @@ from helpers.ipc_benchmark import (
     stream_rate,
 )
 
-METHODS = multiprocessing.get_all_start_methods()
+METHODS = available_methods()
 
 
 @pytest.fixture(autouse=True)

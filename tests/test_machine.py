@@ -6,6 +6,7 @@ import os
 import pytest
 
 from helpers.machine import default_start_method, fingerprint, setup_notebook, usable_cpus
+from helpers.start_methods import available_methods
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def test_default_start_method_is_one_this_platform_offers():
     assert default_start_method() in multiprocessing.get_all_start_methods()
 
 
-@pytest.mark.parametrize("method", multiprocessing.get_all_start_methods())
+@pytest.mark.parametrize("method", available_methods())
 def test_setup_notebook_applies_mp_start_method(method, monkeypatch, capsys, restore_start_method):
     monkeypatch.setenv("MP_START_METHOD", method)
     machine = setup_notebook()

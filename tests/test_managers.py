@@ -6,6 +6,7 @@ import os
 import pytest
 
 from helpers.guards import run_in_child
+from helpers.start_methods import available_methods
 from helpers.managers import (
     QueueManager,
     RunsOnUnpickle,
@@ -28,7 +29,7 @@ from helpers.managers import (
     store_racing,
 )
 
-METHODS = multiprocessing.get_all_start_methods()
+METHODS = available_methods()
 
 
 @pytest.fixture(autouse=True)

@@ -28,8 +28,9 @@ from helpers.messaging import (
     work,
 )
 from helpers.tasks import TaskRecord
+from helpers.start_methods import available_methods
 
-METHODS = multiprocessing.get_all_start_methods()
+METHODS = available_methods()
 
 
 @pytest.fixture(autouse=True)

@@ -19,6 +19,7 @@ from helpers.processes import (
     start_a_child,
 )
 from helpers.tasks import TaskRecord
+from helpers.start_methods import available_methods
 
 
 @pytest.fixture(autouse=True)
@@ -103,7 +104,7 @@ def test_collect_timeout_stops_the_workers(monkeypatch):
         multiprocessing.set_start_method(None, force=True)
 
 
-@pytest.mark.parametrize("method", multiprocessing.get_all_start_methods())
+@pytest.mark.parametrize("method", available_methods())
 def test_child_memory_measures_an_idle_child(method):
     memory = child_memory(method)
     assert isinstance(memory, ChildMemory) and memory.method == method

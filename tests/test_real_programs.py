@@ -308,6 +308,8 @@ def test_every_step_of_every_task_reports_progress(start_method):
     ticks = multiprocessing.Queue()
     with multiprocessing.Pool(2, initializer=report_progress_to, initargs=(ticks,)) as pool:
         finished = pool.map_async(stepped_task, [(task, 3, 1000) for task in range(4)]).get(timeout=60)
+        pool.close()  # then join: leaving `with` terminates the workers, and a tick still on its way is lost
+        pool.join()
     assert sorted(finished) == [0, 1, 2, 3]
     assert sum(ticks.get(timeout=60) for _ in range(12)) == 12
 

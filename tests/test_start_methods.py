@@ -4,10 +4,10 @@ import multiprocessing
 
 import pytest
 
-from helpers.start_methods import HOW_EACH_STARTS, start_and_join
+from helpers.start_methods import HOW_EACH_STARTS, available_methods, start_and_join
 
 
-@pytest.mark.parametrize("method", multiprocessing.get_all_start_methods())
+@pytest.mark.parametrize("method", available_methods())
 def test_start_and_join_returns_seconds_per_process_and_leaves_no_child(method):
     seconds = start_and_join(method, count=2)
     assert 0 < seconds < 30
@@ -15,7 +15,7 @@ def test_start_and_join_returns_seconds_per_process_and_leaves_no_child(method):
 
 
 def test_every_available_method_is_described():
-    assert set(multiprocessing.get_all_start_methods()) <= set(HOW_EACH_STARTS)
+    assert set(available_methods()) <= set(HOW_EACH_STARTS)
 
 
 @pytest.mark.parametrize("kwargs, error, text", [
@@ -26,6 +26,12 @@ def test_every_available_method_is_described():
 def test_start_and_join_rejects_bad_arguments(kwargs, error, text):
     with pytest.raises(error, match=text):
         start_and_join(**kwargs)
+
+
+def test_available_methods_leave_out_what_other_libraries_register(monkeypatch):
+    """Python 3.15 lists loky's start methods once joblib is imported; the course teaches the standard three."""
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["forkserver", "fork", "spawn", "loky", "loky_init_main"])
+    assert available_methods() == ["fork", "forkserver", "spawn"]
 
 
 def test_available_methods_come_in_one_order_whatever_python_lists_first(monkeypatch):
@@ -52,7 +58,7 @@ def test_target_outcome_names_what_becomes_of_each_kind_of_target(monkeypatch):
     cell_like.__module__ = "__main__"
     monkeypatch.setattr(sys.modules["__main__"], "cell_like", cell_like, raising=False)
     lambda_target = lambda x: x  # noqa: E731 (a lambda is the point)
-    for method in multiprocessing.get_all_start_methods():
+    for method in available_methods():
         assert target_outcome(square, method, 3) == "works"
         expected_lambda = "works" if method == "fork" else "cannot be pickled"
         assert target_outcome(lambda_target, method, 3) == expected_lambda
@@ -68,7 +74,7 @@ def test_a_child_sees_settings_as_imported_unless_forked(monkeypatch):
     from helpers.start_methods import read_setting
 
     monkeypatch.setattr(helpers.start_methods, "SETTING", "changed in the parent")
-    for method in multiprocessing.get_all_start_methods():
+    for method in available_methods():
         seen = run_in_child(read_setting, method=method, timeout=60).result()
         assert seen == ("changed in the parent" if method == "fork" else "as imported")
 
