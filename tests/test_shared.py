@@ -265,6 +265,32 @@ def test_tree_memory_counts_a_child_and_peak_memory_sees_an_allocation():
         PeakMemory(interval=0)
 
 
+def test_peak_memory_keeps_a_peak_the_sampler_thread_measured_around(monkeypatch):
+    # The lost update this guards against: the sampler thread starts a measurement, the caller's sample() stores a
+    # higher peak meanwhile, then the thread's late, lower result must not overwrite it. Ordered by Events, not time.
+    import threading
+
+    import helpers.memory
+
+    thread_measuring, caller_stored = threading.Event(), threading.Event()
+    caller_values = iter([10, 500])  # baseline, then the peak seen by sample()
+
+    def fake_tree_memory(pid=None):
+        if threading.current_thread() is threading.main_thread():
+            return next(caller_values, 10)
+        if not thread_measuring.is_set():
+            thread_measuring.set()
+            assert caller_stored.wait(10)
+        return 20
+
+    monkeypatch.setattr(helpers.memory, "tree_memory", fake_tree_memory)
+    with PeakMemory(interval=0.001) as memory:
+        assert thread_measuring.wait(10)
+        assert memory.sample() == 500
+        caller_stored.set()
+    assert (memory.baseline, memory.peak, memory.extra) == (10, 500, 490)
+
+
 def test_a_separate_program_that_attaches_unlinks_the_segment_at_exit_unless_untracked():
     import sys
 
