@@ -3,6 +3,8 @@
 import multiprocessing
 import os
 import pickle
+import shutil
+import sys
 from multiprocessing import shared_memory
 
 import numpy as np
@@ -205,6 +207,59 @@ def test_array_size_fits_the_machine():
     assert 10_000_000 <= size <= 120_000_000 and size % 8 == 0
     with pytest.raises(ValueError, match="most_workers must be ≥ 1"):
         array_bytes_for_this_machine(0)
+
+
+def test_array_size_leaves_half_of_a_small_dev_shm_free(monkeypatch):
+    import helpers.shared_numpy
+
+    monkeypatch.setattr(helpers.shared_numpy, "shared_memory_room", lambda: 64_000_000)  # Docker's default
+    assert array_bytes_for_this_machine(4) == 32_000_000
+    monkeypatch.setattr(helpers.shared_numpy, "shared_memory_room", lambda: None)  # macOS, Windows
+    assert array_bytes_for_this_machine(4) > 32_000_000 or psutil_available_is_small()
+
+
+def psutil_available_is_small() -> bool:
+    """Whether available memory alone keeps the array under 32 MB (1/12 of it per worker)."""
+    import psutil
+
+    return psutil.virtual_memory().available // 48 <= 32_000_000
+
+
+def test_a_shared_array_too_large_for_dev_shm_is_a_clear_error(monkeypatch):
+    import helpers.shared_numpy
+
+    monkeypatch.setattr(helpers.shared_numpy, "shared_memory_room", lambda: 1_000_000)
+    before = set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
+    with pytest.raises(MemoryError, match=r"8\.0 MB does not fit: /dev/shm, .* has 1\.0 MB free.*--shm-size"):
+        create_shared_array(1_000_000, "float64")
+    assert (set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()) <= before
+
+
+_SMALL_SHM_PROBE = """
+import helpers.shared_numpy as shared_numpy
+shared_numpy.shared_memory_room = lambda: 10**12  # as if the room were taken between the check and the creation
+try:
+    shared_numpy.create_shared_array(4_000_000, "float64")  # 32 MB into an 8 MB /dev/shm
+except MemoryError as error:
+    print("MemoryError:", error)
+import os
+print("left:", sorted(os.listdir("/dev/shm")))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or os.geteuid() != 0 or not shutil.which("unshare"),
+                    reason="mounts a small /dev/shm in a mount namespace of its own: needs Linux, root and unshare")
+def test_a_full_dev_shm_is_a_memory_error_not_a_bus_error():
+    # A real 8 MB /dev/shm (a tmpfs in a private mount namespace): without the reservation, writing the array
+    # would kill the process with SIGBUS; with it, creation fails cleanly and removes the segment.
+    import subprocess
+
+    script = f"mount -t tmpfs -o size=8m tmpfs /dev/shm && exec {sys.executable} -c '{_SMALL_SHM_PROBE}'"
+    result = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+                            capture_output=True, text=True, timeout=120, cwd=os.path.dirname(os.path.dirname(__file__)))
+    assert result.returncode == 0, result.stderr
+    assert "MemoryError: a shared array of 32.0 MB does not fit" in result.stdout
+    assert "left: []" in result.stdout
 
 
 def test_blas_threads_can_be_limited_in_a_worker(start_method):
