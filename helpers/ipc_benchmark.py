@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
-import pickle
 import statistics
 import sys
 import threading
@@ -238,15 +237,10 @@ def round_trip(channel: str, size: int, trips: int, *, method: str | None = None
 
 def pickle_cost(size: int, repeats: int = 5) -> float:
     """Seconds to pickle and unpickle one ``bytes`` message of ``size`` bytes (best of ``repeats``)."""
+    from helpers.pickling import pickle_seconds
+
     require_int("size", size, minimum=1)
-    require_int("repeats", repeats, minimum=1)
-    payload = os.urandom(size)
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        pickle.loads(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
-        best = min(best, time.perf_counter() - start)
-    return best
+    return pickle_seconds(os.urandom(size), repeats=repeats)
 
 
 @dataclass(frozen=True)

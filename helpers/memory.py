@@ -49,12 +49,18 @@ class PeakMemory:
         self.baseline = 0
         self.peak = 0
         self._stop = threading.Event()
+        self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def sample(self) -> int:
         """Measure now and update the peak (the thread samples on its own; call this not to miss a short-lived peak)."""
-        self.peak = max(self.peak, tree_memory())
-        return self.peak
+        now = tree_memory()
+        # Under a lock, and measured before it: `self.peak = max(self.peak, tree_memory())` reads the old peak,
+        # then measures for milliseconds, so the sampler thread could write back a stale smaller peak over the
+        # larger one this call had just stored (a lost update, seen once in the test suite).
+        with self._lock:
+            self.peak = max(self.peak, now)
+            return self.peak
 
     def _sample(self) -> None:
         while not self._stop.is_set():
@@ -69,7 +75,7 @@ class PeakMemory:
     def __exit__(self, *_: object) -> None:
         self._stop.set()
         self._thread.join(10)
-        self.peak = max(self.peak, tree_memory())
+        self.sample()
 
     @property
     def extra(self) -> int:

@@ -231,13 +231,28 @@ def read_tagged(receiver: Any, tags: Sequence[bytes], size: int, expected: int) 
     return SharedEndReport(expected, intact, mixed, error)
 
 
-def two_writers_one_end(count: int = 200, size: int = 200_000, timeout: float = 30.0) -> SharedEndReport:
-    """Two processes send ``count`` messages each through the SAME pipe end at once; report what arrived."""
-    import multiprocessing
+def two_writers_one_end(count: int = 200, size: int = 200_000, timeout: float = 30.0, tries: int = 5) -> SharedEndReport:
+    """Two processes send ``count`` messages each through the SAME pipe end at once; report what arrived.
 
+    A race that must show, so it is run again (at most ``tries`` times) while every message arrives intact: how the
+    kernel hands a full pipe's space to two blocked writers is its choice, and once in a while (seen under Python 3.13
+    with spawn on a busy 2-CPU machine) they take turns message by message. The report is the first damaged run's.
+    """
     require_int("count", count, minimum=1)
     require_int("size", size, minimum=1)
     require_number("timeout", timeout, minimum=0, strict=True)
+    require_int("tries", tries, minimum=1)
+    for _ in range(tries):
+        report = _write_together(count, size, timeout)
+        if report.damaged:
+            break
+    return report
+
+
+def _write_together(count: int, size: int, timeout: float) -> SharedEndReport:
+    """One run of two_writers_one_end."""
+    import multiprocessing
+
     receiver, sender = multiprocessing.Pipe(duplex=False)
     ready = multiprocessing.Barrier(2)
     writers = [multiprocessing.Process(target=write_tagged, args=(sender, tag, count, size, ready)) for tag in (b"A", b"B")]
@@ -257,7 +272,6 @@ def two_writers_one_end(count: int = 200, size: int = 200_000, timeout: float = 
     if not box:
         raise TimeoutError(f"the reader was still waiting after {timeout} s")
     return box[0]
-
 
 
 def simple_queue_holds(item_bytes: int = 1000, most: int = 100_000) -> int:

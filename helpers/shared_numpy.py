@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import sys
 import threading
 import time
@@ -60,15 +61,62 @@ def _require_dtype(dtype: Any) -> str:
     return resolved.str
 
 
+# Where Linux keeps POSIX shared memory: a tmpfs whose size caps every segment together. In a container it is small
+# (Docker's default is 64 MB), and a segment larger than the room left is created without complaint, then kills
+# the first process that writes past the room with SIGBUS ("Bus error"; a notebook's kernel simply dies).
+SHM_FOLDER = "/dev/shm"
+
+
+def shared_memory_room() -> int | None:
+    """Bytes free for new shared-memory segments: /dev/shm's free space on Linux, None where no such limit can be read."""
+    if not sys.platform.startswith("linux") or not os.path.isdir(SHM_FOLDER):
+        return None  # macOS and Windows keep shared memory in ordinary memory, with no folder to measure
+    return shutil.disk_usage(SHM_FOLDER).free
+
+
+def _no_room(nbytes: int, room: int) -> str:
+    """What to say when a segment of ``nbytes`` does not fit into the ``room`` left in /dev/shm."""
+    return (
+        f"a shared array of {nbytes / 1e6:,.1f} MB does not fit: {SHM_FOLDER}, where Linux keeps shared memory, has "
+        f"{room / 1e6:,.1f} MB free. Containers get little room there: Docker gives 64 MB unless started with "
+        "--shm-size (for example docker run --shm-size=1g ...), and Kubernetes needs an emptyDir volume with "
+        f"medium: Memory mounted at {SHM_FOLDER}. Use a smaller array, or ask for more room."
+    )
+
+
 def create_shared_array(shape: int | tuple[int, ...], dtype: Any = "float64") -> tuple[Any, Any, SharedArray]:
-    """Create a segment and a NumPy view of it: (segment, array, description). The caller owns the segment."""
+    """Create a segment and a NumPy view of it: (segment, array, description). The caller owns the segment.
+
+    On Linux the segment's memory is reserved at once, so a full /dev/shm is a MemoryError here, not a crash later.
+    """
     import numpy as np
 
     dims, kind = _require_shape(shape), _require_dtype(dtype)
     spec = SharedArray("", dims, kind)
+    room = shared_memory_room()
+    if room is not None and spec.nbytes > room:
+        raise MemoryError(_no_room(spec.nbytes, room))
     segment = shared_memory.SharedMemory(create=True, size=spec.nbytes)
+    if room is not None:
+        _reserve(segment, spec.nbytes)
     spec = SharedArray(segment.name, dims, kind)
     return segment, np.ndarray(dims, dtype=kind, buffer=segment.buf), spec
+
+
+def _reserve(segment: Any, nbytes: int) -> None:
+    """Allocate the segment's pages in /dev/shm now (posix_fallocate): if they do not fit, remove it and raise MemoryError.
+
+    The room was checked just before, but other processes may have taken some since.
+    """
+    descriptor = os.open(os.path.join(SHM_FOLDER, segment.name.lstrip("/")), os.O_RDWR)
+    try:
+        os.posix_fallocate(descriptor, 0, nbytes)
+    except OSError as error:
+        segment.close()
+        segment.unlink()
+        raise MemoryError(_no_room(nbytes, shared_memory_room() or 0)) from error
+    finally:
+        os.close(descriptor)
 
 
 def attach(spec: SharedArray) -> tuple[Any, Any]:
@@ -172,12 +220,16 @@ WAYS = ("pickled with each task", "shared by name")
 
 
 def array_bytes_for_this_machine(most_workers: int, largest: int = 120_000_000, smallest: int = 10_000_000) -> int:
-    """An array size (bytes) that copying to ``most_workers`` workers cannot exhaust: ≤ 1/12 of available memory each."""
+    """An array size (bytes) that copying to ``most_workers`` workers cannot exhaust: ≤ 1/12 of available memory each,
+    and at most half the room left in /dev/shm (small in containers)."""
     import psutil
 
     require_int("most_workers", most_workers, minimum=1)
     available = psutil.virtual_memory().available
     fits = available // (12 * most_workers)
+    room = shared_memory_room()
+    if room is not None:
+        fits = min(fits, room // 2)
     return int(max(smallest, min(largest, fits)) // 8 * 8)
 
 

@@ -201,6 +201,19 @@ def test_two_writers_on_one_pipe_end_garble_the_stream(start_method):
     assert report.sent == 200 and report.damaged > 0
 
 
+@pytest.mark.parametrize("bad", [{"count": 0}, {"size": 0}, {"timeout": 0}, {"tries": 0}])
+def test_two_writers_one_end_rejects_bad_arguments(bad):
+    name = next(iter(bad))
+    with pytest.raises(ValueError, match=name):
+        two_writers_one_end(**bad)
+
+
+def test_small_messages_from_two_writers_stay_whole_even_when_run_again():
+    # Writes up to PIPE_BUF are atomic: all 5 runs (run again because none was damaged) keep every message whole.
+    report = two_writers_one_end(count=50, size=2_000, tries=5)
+    assert (report.sent, report.intact, report.damaged, report.error) == (100, 100, 0, "")
+
+
 def test_read_tagged_counts_intact_and_mixed_messages():
     receiving, sending = multiprocessing.Pipe(duplex=False)
     for message in (b"AAAA", b"ABAB", b"BBBB"):

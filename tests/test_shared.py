@@ -3,6 +3,8 @@
 import multiprocessing
 import os
 import pickle
+import shutil
+import sys
 from multiprocessing import shared_memory
 
 import numpy as np
@@ -207,6 +209,59 @@ def test_array_size_fits_the_machine():
         array_bytes_for_this_machine(0)
 
 
+def test_array_size_leaves_half_of_a_small_dev_shm_free(monkeypatch):
+    import helpers.shared_numpy
+
+    monkeypatch.setattr(helpers.shared_numpy, "shared_memory_room", lambda: 64_000_000)  # Docker's default
+    assert array_bytes_for_this_machine(4) == 32_000_000
+    monkeypatch.setattr(helpers.shared_numpy, "shared_memory_room", lambda: None)  # macOS, Windows
+    assert array_bytes_for_this_machine(4) > 32_000_000 or psutil_available_is_small()
+
+
+def psutil_available_is_small() -> bool:
+    """Whether available memory alone keeps the array under 32 MB (1/12 of it per worker)."""
+    import psutil
+
+    return psutil.virtual_memory().available // 48 <= 32_000_000
+
+
+def test_a_shared_array_too_large_for_dev_shm_is_a_clear_error(monkeypatch):
+    import helpers.shared_numpy
+
+    monkeypatch.setattr(helpers.shared_numpy, "shared_memory_room", lambda: 1_000_000)
+    before = set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
+    with pytest.raises(MemoryError, match=r"8\.0 MB does not fit: /dev/shm, .* has 1\.0 MB free.*--shm-size"):
+        create_shared_array(1_000_000, "float64")
+    assert (set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()) <= before
+
+
+_SMALL_SHM_PROBE = """
+import helpers.shared_numpy as shared_numpy
+shared_numpy.shared_memory_room = lambda: 10**12  # as if the room were taken between the check and the creation
+try:
+    shared_numpy.create_shared_array(4_000_000, "float64")  # 32 MB into an 8 MB /dev/shm
+except MemoryError as error:
+    print("MemoryError:", error)
+import os
+print("left:", sorted(os.listdir("/dev/shm")))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or os.geteuid() != 0 or not shutil.which("unshare"),
+                    reason="mounts a small /dev/shm in a mount namespace of its own: needs Linux, root and unshare")
+def test_a_full_dev_shm_is_a_memory_error_not_a_bus_error():
+    # A real 8 MB /dev/shm (a tmpfs in a private mount namespace): without the reservation, writing the array
+    # would kill the process with SIGBUS; with it, creation fails cleanly and removes the segment.
+    import subprocess
+
+    script = f"mount -t tmpfs -o size=8m tmpfs /dev/shm && exec {sys.executable} -c '{_SMALL_SHM_PROBE}'"
+    result = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+                            capture_output=True, text=True, timeout=120, cwd=os.path.dirname(os.path.dirname(__file__)))
+    assert result.returncode == 0, result.stderr
+    assert "MemoryError: a shared array of 32.0 MB does not fit" in result.stdout
+    assert "left: []" in result.stdout
+
+
 def test_blas_threads_can_be_limited_in_a_worker(start_method):
     """Under spawn and forkserver the worker has not loaded NumPy when its initializer runs: the limit must hold anyway."""
     default = blas_threads()  # this process: BLAS's own choice, one thread per CPU it may use
@@ -263,6 +318,32 @@ def test_tree_memory_counts_a_child_and_peak_memory_sees_an_allocation():
     assert seen["extra"] > 30_000_000 and seen["peak"] >= seen["baseline"], seen
     with pytest.raises(ValueError, match="interval must be > 0"):
         PeakMemory(interval=0)
+
+
+def test_peak_memory_keeps_a_peak_the_sampler_thread_measured_around(monkeypatch):
+    # The lost update this guards against: the sampler thread starts a measurement, the caller's sample() stores a
+    # higher peak meanwhile, then the thread's late, lower result must not overwrite it. Ordered by Events, not time.
+    import threading
+
+    import helpers.memory
+
+    thread_measuring, caller_stored = threading.Event(), threading.Event()
+    caller_values = iter([10, 500])  # baseline, then the peak seen by sample()
+
+    def fake_tree_memory(pid=None):
+        if threading.current_thread() is threading.main_thread():
+            return next(caller_values, 10)
+        if not thread_measuring.is_set():
+            thread_measuring.set()
+            assert caller_stored.wait(10)
+        return 20
+
+    monkeypatch.setattr(helpers.memory, "tree_memory", fake_tree_memory)
+    with PeakMemory(interval=0.001) as memory:
+        assert thread_measuring.wait(10)
+        assert memory.sample() == 500
+        caller_stored.set()
+    assert (memory.baseline, memory.peak, memory.extra) == (10, 500, 490)
 
 
 def test_a_separate_program_that_attaches_unlinks_the_segment_at_exit_unless_untracked():
