@@ -45,7 +45,11 @@ HARNESS_VARIABLE = "COURSE_HARNESS_SELF_TEST"
 REQUIRES_PYTHON = "requires-python-"
 # multiprocessing's own helper processes, which live as long as the kernel and end with it.
 # Helper processes that live as long as the kernel and exit with it (the teardown checks that they do).
-PRETEND_TIME_SCALE = 0.25
+# The runs that check what an output must not depend on (the number of CPUs), not what the notebooks measure, run
+# their sweeps and demos shorter: the pretend run (8 pretend CPUs on the real ones would take 4x as long) and the
+# one-CPU run.
+PRETEND_TIME_SCALE = 0.125
+ONE_CPU_TIME_SCALE = 0.5
 # Seconds the leftover checks wait for a notebook's processes and segments to go (a pool's workers may take a moment
 # to exit after terminate()); the harness's own tests, which leave some on purpose, set a shorter wait.
 LEFTOVER_GRACE = float(os.environ.get("COURSE_LEFTOVER_GRACE", "10"))
@@ -86,7 +90,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--time-scale", default="",
         help="run every notebook with COURSE_TIME_SCALE set to this (0 < scale ≤ 1): shorter sweeps and demos, for "
-        "passes that check what the notebooks print rather than what they measure (default: 1; the pretend run uses 0.25)",
+        "passes that check what the notebooks print rather than what they measure (default: 1; the one-CPU run uses at most 0.5, the pretend run at most 0.125)",
     )
     group.addoption("--no-notebooks", action="store_true", help="skip the notebook (nbval) runs")
 
@@ -142,8 +146,9 @@ class StartMethodNotebook(IPyNbFile):
         scale = self.config.option.time_scale
         if self.pretend:
             os.environ["COURSE_CPU_PROFILE"] = self.pretend
-            # 8 pretend CPUs on the real ones: sized workloads would take 4x as long here, for nothing the run checks.
             scale = str(min(float(scale or 1), PRETEND_TIME_SCALE))
+        if self.one_cpu:
+            scale = str(min(float(scale or 1), ONE_CPU_TIME_SCALE))
         if scale:
             os.environ["COURSE_TIME_SCALE"] = scale
         # Warnings name the cell's temporary file; a fixed name keeps outputs comparable.
@@ -375,3 +380,26 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector):
     if NOTEBOOKS not in file_path.resolve().parents:
         return None
     return NotebookUnderEveryMethod.from_parent(parent, path=file_path)
+
+
+# Tests that take long and need no neighbours: each is a unit of its own for the two test processes, and they come
+# first, so both processes share them early and the run does not end with one process working through a whole
+# module (12 browser runs of about 25 s each) while the other waits.
+LONG_ALONE = ("tests/test_browser.py::", "tests/test_notebook_harness.py::")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(LONG_ALONE))  # stable: the rest keep their order
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: unknown, and unused, where xdist is not loaded (-p no:xdist)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class NotebookRunsTogether(LoadScopeScheduling):
+        """--dist loadscope (a notebook run's cells in order on one process), but each LONG_ALONE test on its own."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return nodeid if nodeid.startswith(LONG_ALONE) else super()._split_scope(nodeid)
+
+    return NotebookRunsTogether(config, log)
