@@ -57,11 +57,14 @@ def fake_records(pid=None, threads=(101, 102), interpreters=("interpreter 1", "i
 
 
 @pytest.mark.parametrize("records, ok, text", [
-    (fake_records(), True, "each running its own interpreter"),
+    (fake_records(), True, "each running an interpreter of its own"),
     (fake_records(pid=1), False, "ran in other processes"),
     (fake_records(threads=(threading.get_native_id(),), interpreters=("interpreter 0",)), False, "this kernel's own thread"),
     (fake_records(interpreters=("interpreter 0",)), False, "a ThreadPoolExecutor shares one GIL"),
     (fake_records(threads=(1, 2, 3)), False, "ran in 3 threads"),
+    (fake_records(interpreters=("interpreter 1", "interpreter 2", "interpreter 3")), False, "3 interpreters: more workers"),
+    # One worker took every task while the other started (seen under 3.14 in CI): still right, not a timing verdict.
+    (fake_records(threads=(101,), interpreters=("interpreter 1",)), True, "each running an interpreter of its own"),
     (fake_records(interpreters=(5, 6)), False, "Use traced_cpu_in_interpreter"),
     (fake_records()[:2], False, "one record for each of the 6 tasks"),
     (iter([]), False, "Expected a list of TaskRecords"),
@@ -85,4 +88,4 @@ def test_records_from_real_pools_are_told_apart():
 
         with InterpreterPoolExecutor(2) as interpreters:
             records = list(interpreters.map(traced_cpu_in_interpreter, EXERCISE_TASKS, timeout=60))
-        assert_feedback(check_records_in_subinterpreters(records), True, "its own interpreter")
+        assert_feedback(check_records_in_subinterpreters(records), True, "an interpreter of its own")

@@ -93,6 +93,10 @@ def check_records_in_subinterpreters(records: object) -> Feedback:
     if "interpreter 0" in interpreters:
         return Feedback(False, "Some tasks ran in the main interpreter, in threads: a ThreadPoolExecutor shares one GIL. "
                         "Which executor gives each worker an interpreter of its own?")
-    if len(threads) != 2 or len(interpreters) != 2:
-        return Feedback(False, f"The tasks ran in {len(threads)} threads and {len(interpreters)} interpreters; with max_workers=2 there are 2 of each.")
-    return Feedback(True, "This process, 2 threads, each running its own interpreter: parallel Python without a second process.")
+    # At most 2 of each, not exactly 2: which workers take the tasks is the scheduler's choice (one worker may take
+    # all 6 while the other is still starting its interpreter), so the count of workers used is no verdict.
+    if len(threads) > 2 or len(interpreters) > 2:
+        return Feedback(False, f"The tasks ran in {len(threads)} threads and {len(interpreters)} interpreters: "
+                        "more workers than max_workers=2 allows.")
+    return Feedback(True, "This process, worker threads each running an interpreter of its own: parallel Python "
+                    "without a second process.")
