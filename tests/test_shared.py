@@ -210,19 +210,17 @@ def test_array_size_fits_the_machine():
 
 
 def test_array_size_leaves_half_of_a_small_dev_shm_free(monkeypatch):
-    import helpers.shared_numpy
+    from types import SimpleNamespace
 
-    monkeypatch.setattr(helpers.shared_numpy, "shared_memory_room", lambda: 64_000_000)  # Docker's default
-    assert array_bytes_for_this_machine(4) == 32_000_000
-    monkeypatch.setattr(helpers.shared_numpy, "shared_memory_room", lambda: None)  # macOS, Windows
-    assert array_bytes_for_this_machine(4) > 32_000_000 or psutil_available_is_small()
-
-
-def psutil_available_is_small() -> bool:
-    """Whether available memory alone keeps the array under 32 MB (1/12 of it per worker)."""
     import psutil
 
-    return psutil.virtual_memory().available // 48 <= 32_000_000
+    import helpers.shared_numpy
+
+    monkeypatch.setattr(psutil, "virtual_memory", lambda: SimpleNamespace(available=24_000_000_000))
+    monkeypatch.setattr(helpers.shared_numpy, "shared_memory_room", lambda: 64_000_000)  # Docker's default
+    assert array_bytes_for_this_machine(4) == 32_000_000
+    monkeypatch.setattr(helpers.shared_numpy, "shared_memory_room", lambda: None)  # macOS, Windows: memory alone
+    assert array_bytes_for_this_machine(4) == 120_000_000
 
 
 def test_a_shared_array_too_large_for_dev_shm_is_a_clear_error(monkeypatch):

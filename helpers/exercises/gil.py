@@ -70,8 +70,8 @@ EXERCISE_TASKS = [(task_id, 200_000) for task_id in range(6)]
 
 @exercise_check
 def check_records_in_subinterpreters(records: object) -> Feedback:
-    """Exercise 3: one TaskRecord per task of EXERCISE_TASKS from traced_cpu_in_interpreter, run in 2 subinterpreters:
-    in this process, in 2 other threads, in interpreters other than the main one (the records carry their ids)."""
+    """Exercise 3: one TaskRecord per task of EXERCISE_TASKS from traced_cpu_in_interpreter, run by an executor of 2:
+    in this process, in at most 2 other threads, in interpreters other than the main one (the records carry their ids)."""
     if records is Ellipsis:
         return unanswered("an InterpreterPoolExecutor with max_workers=2, and its map over EXERCISE_TASKS")
     if not isinstance(records, Sequence) or isinstance(records, (str, bytes)):
