@@ -49,8 +49,7 @@ def run_pytest(project: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--rootdir", str(project), *args],
         cwd=project, capture_output=True, text=True, timeout=300,
-        # This run looks at the segments these tests leave, and waits 2 s (not 10) for what they leave on purpose.
-        env={**os.environ, conftest.HARNESS_VARIABLE: "1", "COURSE_LEFTOVER_GRACE": "2"},
+        env={**os.environ, conftest.HARNESS_VARIABLE: "1"},  # this run looks at the segments these tests leave
     )
 
 
