@@ -385,7 +385,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector):
 # Tests that take long and need no neighbours: each is a unit of its own for the two test processes, and they come
 # first, so both processes share them early and the run does not end with one process working through a whole
 # module (12 browser runs of about 25 s each) while the other waits.
-LONG_ALONE = ("tests/test_browser.py::", "tests/test_notebook_harness.py::")
+LONG_ALONE = ("tests/test_browser.py::", "tests/test_classroom_browser.py::", "tests/test_notebook_harness.py::")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

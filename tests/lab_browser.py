@@ -53,16 +53,24 @@ class LabServer:
     start_method: str
     port: int = field(default_factory=_free_port)
     process: subprocess.Popen | None = None
+    # For the classroom tests: user settings to write (None: none at all, as on a learner's first start), the
+    # notebooks served from a folder named like the repository's (notebooks/ under the root), and what `make lab`
+    # or `make lab-class` adds to the command line and the environment.
+    user_settings: dict[str, Any] | None = field(default_factory=lambda: dict(SETTINGS))
+    nested: bool = False
+    extra_args: tuple[str, ...] = ()
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 90) -> "LabServer":
-        root = self.workdir / "notebooks"
-        shutil.copytree(self.notebooks, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        root = self.workdir / ("site" if self.nested else "notebooks")
+        shutil.copytree(self.notebooks, root / "notebooks" if self.nested else root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
         settings = self.workdir / "settings"
-        for name, values in SETTINGS.items():
+        settings.mkdir(parents=True, exist_ok=True)
+        for name, values in (self.user_settings or {}).items():
             path = settings / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(values))
@@ -72,12 +80,13 @@ class LabServer:
             JUPYTER_CONFIG_DIR=str(self.workdir / "config"),
             JUPYTER_RUNTIME_DIR=str(self.workdir / "runtime"),
         )
+        environment.update(self.extra_env)
         command = [
             sys.executable, "-m", "jupyter", "lab", "--no-browser",
             "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
             f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}",
             f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={self.workdir / 'workspaces'}",
-            "--LabApp.expose_app_in_browser=True",
+            "--LabApp.expose_app_in_browser=True", *self.extra_args,
         ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             command.append("--allow-root")

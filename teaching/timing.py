@@ -1,0 +1,193 @@
+"""The timing plan of a notebook, derived from its content and the measured run time of its cells.
+
+Every number a teacher sees (the guide's tables, the workshop plans, the time line at the top of each notebook)
+comes from `plan()`, so the three cannot disagree; tests/test_teaching.py fails when they do.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from teaching.notebook_parts import ROOT, TIME_LINE, Section, notebook_paths, read, sections
+
+CELL_TIMES = ROOT / "instructors" / "cell_times.json"
+
+# The plan's parameters: the guide prints them, so a teacher can redo the arithmetic for their own pace.
+WORDS_PER_MINUTE = 110  # prose read aloud and explained at a projector, with pauses for questions
+MINUTES_PER_CODE_CELL = 1.0  # show a cell: say what it will do, run it, read its output with the class
+MINUTES_PER_LIVE_CELL = 2.5  # type a live-coding cell instead (replaces the 1.0 above)
+MINUTES_PER_PROMPT = 2.0  # a prediction prompt: ask, collect two or three answers, then run
+MINUTES_PER_EXERCISE = 7.0  # learners try one exercise with its check, then the teacher shows the solution
+ROUND_TO = 5  # the time line at the top of a notebook is in steps of 5 minutes
+
+PARAMETERS = {
+    "words_per_minute": WORDS_PER_MINUTE,
+    "minutes_per_code_cell": MINUTES_PER_CODE_CELL,
+    "minutes_per_live_cell": MINUTES_PER_LIVE_CELL,
+    "minutes_per_prompt": MINUTES_PER_PROMPT,
+    "minutes_per_exercise": MINUTES_PER_EXERCISE,
+}
+
+
+@dataclass
+class SectionPlan:
+    """The minutes one section takes, and what they are made of."""
+
+    section: Section
+    prose: float
+    cells: float
+    prompts: float
+    exercises: float
+    run_seconds: float
+
+    @property
+    def minutes(self) -> float:
+        return self.prose + self.cells + self.prompts + self.exercises + self.run_seconds / 60
+
+
+@dataclass
+class NotebookPlan:
+    """A notebook's sections with their minutes, and the time line they give."""
+
+    path: Path
+    sections: list[SectionPlan]
+
+    @property
+    def teaching_minutes(self) -> float:
+        return sum(s.minutes for s in self.sections if not s.section.is_exercises)
+
+    @property
+    def exercise_minutes(self) -> float:
+        return sum(s.minutes for s in self.sections if s.section.is_exercises)
+
+    @property
+    def run_seconds(self) -> float:
+        return sum(s.run_seconds for s in self.sections)
+
+    @property
+    def time_line(self) -> tuple[int, int]:
+        """(teaching, exercises) in minutes, rounded up to steps of ROUND_TO, as the notebook's top states them."""
+        return (round_up(self.teaching_minutes), round_up(self.exercise_minutes))
+
+
+def round_up(minutes: float) -> int:
+    """Minutes rounded up to the next multiple of ROUND_TO (a plan that runs short is better than one that runs over)."""
+    return int(math.ceil(minutes / ROUND_TO - 1e-9) * ROUND_TO)
+
+
+def load_cell_times() -> dict:
+    """The measured run times: {"machine": ..., "notebooks": {name: {cell id: seconds}}}."""
+    if not CELL_TIMES.is_file():
+        raise FileNotFoundError(f"{CELL_TIMES} is missing: run `make timings` to measure the cells")
+    return json.loads(CELL_TIMES.read_text(encoding="utf-8"))
+
+
+def plan(path: Path, cell_times: dict | None = None) -> NotebookPlan:
+    """The timing plan of one notebook, from its content and the measured run time of its cells."""
+    times = (cell_times or load_cell_times())["notebooks"].get(path.name)
+    if times is None:
+        raise LookupError(f"{path.name} has no measured cell times in {CELL_TIMES}: run `make timings`")
+    planned = []
+    for section in sections(read(path)):
+        missing = [cell_id for cell_id in section.cell_ids if cell_id not in times]
+        if missing:
+            raise LookupError(
+                f"{path.name}, section {section.title!r}: cells {missing} have no measured run time "
+                f"(new or changed cells): run `make timings`"
+            )
+        shown = section.code_cells - section.live_cells
+        planned.append(SectionPlan(
+            section=section,
+            prose=section.words / WORDS_PER_MINUTE,
+            cells=shown * MINUTES_PER_CODE_CELL + section.live_cells * MINUTES_PER_LIVE_CELL,
+            prompts=len(section.prompts) * MINUTES_PER_PROMPT,
+            exercises=section.exercises * MINUTES_PER_EXERCISE,
+            run_seconds=sum(times[cell_id] for cell_id in section.cell_ids),
+        ))
+    return NotebookPlan(path, planned)
+
+
+def time_line_in(notebook: nbformat.NotebookNode) -> tuple[int, int] | None:
+    """The (teaching, exercises) minutes stated at the top of a notebook, or None when it states none."""
+    match = TIME_LINE.search(notebook.cells[0].source)
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def write_time_line(path: Path, minutes: tuple[int, int]) -> bool:
+    """Put the planned minutes into the notebook's time line; True when the notebook changed."""
+    notebook = read(path)
+    first = notebook.cells[0]
+    new = TIME_LINE.sub(f"**Time:** {minutes[0]} min teaching · {minutes[1]} min exercises", first.source, count=1)
+    if new == first.source:
+        return False
+    first.source = new
+    nbformat.write(notebook, path)
+    return True
+
+
+def measure(paths: list[Path], start_method: str = "forkserver", timeout: int = 120) -> dict:
+    """Run each notebook top to bottom, as a teacher's full run-through does, and record each cell's run time."""
+    from nbclient import NotebookClient
+
+    from helpers.cpus import cpu_profile
+
+    measured = {}
+    for path in paths:
+        notebook = read(path)
+        environment_before = os.environ.get("MP_START_METHOD")
+        os.environ["MP_START_METHOD"] = start_method
+        try:
+            client = NotebookClient(
+                notebook, timeout=timeout, kernel_name="python3", record_timing=True,
+                resources={"metadata": {"path": str(path.parent)}},  # the kernel runs in notebooks/, as in the course
+            )
+            client.execute()
+        finally:
+            if environment_before is None:
+                os.environ.pop("MP_START_METHOD", None)
+            else:
+                os.environ["MP_START_METHOD"] = environment_before
+        measured[path.name] = {cell.id: _seconds(cell) for cell in notebook.cells if cell.cell_type == "code"}
+        print(f"{path.name}: {sum(measured[path.name].values()):.1f} s of cells", flush=True)
+    profile = cpu_profile()
+    return {
+        "machine": {
+            "usable_cpus": profile.usable,
+            "logical_cpus": profile.logical,
+            "python": platform.python_version(),
+            "start_method": start_method,
+            "platform": sys.platform,
+        },
+        "notebooks": measured,
+    }
+
+
+def _seconds(cell: nbformat.NotebookNode) -> float:
+    """A cell's run time from nbclient's timing metadata, in seconds to 0.01."""
+    from datetime import datetime
+
+    execution = cell.metadata.get("execution", {})
+    start, end = execution.get("iopub.execute_input"), execution.get("shell.execute_reply")
+    if not (start and end):
+        return 0.0
+    parse = lambda stamp: datetime.fromisoformat(stamp.replace("Z", "+00:00"))  # noqa: E731
+    return round((parse(end) - parse(start)).total_seconds(), 2)
+
+
+def all_plans(cell_times: dict | None = None) -> list[NotebookPlan]:
+    """The plan of every course notebook."""
+    times = cell_times or load_cell_times()
+    return [plan(path, times) for path in notebook_paths()]
+
+
+def sections_of(path: Path) -> list[Section]:
+    """The sections of a notebook file."""
+    return sections(read(path))
