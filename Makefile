@@ -83,6 +83,7 @@ timings: $(STAMP)
 guide: $(STAMP)
 	$(BIN)/python -m teaching guide
 	$(BIN)/jupytext --sync --quiet notebooks/*.ipynb
+	$(BIN)/python -m teaching slides  # a sync from the text sources leaves the slide metadata out
 
 ## live: live/NN_*.ipynb, the live-coding notebooks (cells tagged live-code left as '# Live: ...', no solutions or outputs)
 live: $(STAMP)

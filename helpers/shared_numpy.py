@@ -147,7 +147,7 @@ def fill_slice(task: tuple[SharedArray, int, int, float]) -> TaskRecord:
     try:
         array[start:stop] = value
     finally:
-        del array  # the view must go before close(): a segment with live views cannot close
+        del array  # the view must go before close(): close() does not check, and a view read after it crashes the process
         segment.close()
     return TaskRecord(int(start), os.getpid(), threading.get_native_id(), began, time.perf_counter(), (start, stop))
 

@@ -91,22 +91,24 @@ def notebook_page(path: Path, cell_times: dict) -> str:
         "## Timing plan", "",
         f"**{teach} min teaching · {exercises} min exercises**, as the notebook's first cell says (both come from "
         "this table, rounded up to 5 minutes).", "",
-        "| section | words of prose | code cells (live) | prompts | exercises | cells' run time | minutes |",
-        "|---|--:|--:|--:|--:|--:|--:|",
+        "| section | words of prose | code cells (live) | lines typed | prompts | exercises | cells' run time | minutes |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for part in plan.sections:
         s = part.section
         lines.append(
-            f"| {_cell(s.title)} | {s.words} | {s.code_cells} ({s.live_cells}) | {len(s.prompts)} | {s.exercises} "
+            f"| {_cell(s.title)} | {s.words} | {s.code_cells} ({s.live_cells}) | {s.live_lines} | {len(s.prompts)} | {s.exercises} "
             f"| {part.run_seconds:.1f} s | {_minutes(part.minutes)} |"
         )
     lines += [
         f"| **all** | {sum(p.section.words for p in plan.sections)} | "
         f"{sum(p.section.code_cells for p in plan.sections)} ({sum(p.section.live_cells for p in plan.sections)}) | "
+        f"{sum(p.section.live_lines for p in plan.sections)} | "
         f"{sum(len(p.section.prompts) for p in plan.sections)} | {sum(p.section.exercises for p in plan.sections)} | "
         f"{plan.run_seconds:.1f} s | {_minutes(plan.teaching_minutes + plan.exercise_minutes)} |", "",
         f"Minutes = words ÷ {timing.WORDS_PER_MINUTE} (prose read aloud and explained) + {timing.MINUTES_PER_CODE_CELL:g} "
-        f"per code cell shown ({timing.MINUTES_PER_LIVE_CELL:g} per cell typed live) + {timing.MINUTES_PER_PROMPT:g} per "
+        f"per code cell (shown, or typed live) + {timing.MINUTES_PER_TYPED_LINE:g} per line typed live + "
+        f"{timing.MINUTES_PER_PROMPT:g} per "
         f"prediction prompt + {timing.MINUTES_PER_EXERCISE:g} per exercise + the cells' run time, measured in a full "
         f"run-through on {machine['usable_cpus']} CPUs (Python {machine['python']}, {machine['start_method']}). "
         "Hidden solutions are run by the checks, not presented, but their run time counts. Your class's pace is the "
@@ -156,13 +158,15 @@ class Day:
     lunch_after: int | None = None  # minutes after midnight; a 60-minute lunch at the next notebook boundary
 
 
-HALF_DAY = Day("Half day", 9 * 60, 12 * 60 + 30, (("00_start_here", "teach"), ("02_pool", "full")))
+# Why processes, then Pool (half day); and the Process lifecycle and passing data (full day), with Pool's exercises
+# in class. test_teaching.py fails when a change to the notebooks makes a day overrun.
+HALF_DAY = Day("Half day", 9 * 60, 12 * 60 + 30, (("00_start_here", "teach"), ("02_pool", "teach")))
 FULL_DAY = Day(
     "Full day", 9 * 60, 17 * 60 + 30,
-    (("00_start_here", "full"), ("01_process", "teach"), ("02_pool", "full"), ("03_queue_vs_pipe", "teach")),
+    (("00_start_here", "teach"), ("01_process", "teach"), ("02_pool", "full"), ("03_queue_vs_pipe", "teach")),
     lunch_after=12 * 60,
 )
-BREAK, LUNCH = 15, 60
+BREAK, LUNCH, SETUP, WRAP_UP = 15, 60, 15, 10
 SESSION = 90  # at most this many minutes between breaks: a break comes before a section that would pass it
 SHORTEST_SESSION = 45  # ...unless the session so far is shorter than this
 
@@ -198,7 +202,7 @@ def workshop_page(cell_times: dict) -> str:
                   "| from | to | what |", "|---|---|---|"]
         lines += [f"| {_clock(a)} | {_clock(b)} | {_cell(what)} |" for a, b, what in rows]
         lines.append("")
-        ends = rows[-1][1] if rows else day.start
+        ends = rows[-1][1]
         lines.append(f"Ends at {_clock(ends)}. "
                      + (f"Did not fit: {', '.join(left)}." if left else "Everything planned fits."))
         lines.append("")
@@ -208,9 +212,12 @@ def workshop_page(cell_times: dict) -> str:
         f"The whole course is about {teach / 60:.0f} hours of teaching and {practice / 60:.0f} of exercises, so a "
         "workshop chooses: these plans keep the core (why processes, then `Pool`, then passing data) and leave the "
         "rest, and some exercises, for learners to work through alone afterwards; every notebook is written for that. "
-        f"A 15-minute break comes before any section that would make a session longer than {SESSION} minutes, and "
-        "between notebooks; lunch at the first notebook boundary after 12:00. The times come from the per-notebook "
-        "timing plans: when your class runs slow, cut what each notebook's guide says to cut.", "",
+        f"The day opens with {SETUP} minutes for setup (every learner runs notebook 00's first cell: the "
+        f"[day before](#the-day-before) list says what to send them) and closes with a {WRAP_UP}-minute wrap-up. A "
+        f"15-minute break comes before any section that would make a session longer than {SESSION} minutes, and "
+        "between notebooks after a long session; lunch at the first notebook boundary after 12:00. Each part is "
+        "rounded up to 5 minutes from the per-notebook timing plans: when your class runs slow, cut what each "
+        "notebook's guide says to cut.", "",
         "## The day before", "",
     ]
     lines += [f"- {_cell(item)}" for item in notes.get("before", [])]
@@ -219,34 +226,59 @@ def workshop_page(cell_times: dict) -> str:
 
 
 def day_rows(day: Day, plans: dict[str, timing.NotebookPlan]) -> tuple[list[tuple[float, float, str]], list[str]]:
-    """The day's rows (start, end, what), a row per notebook part between breaks; and the notebooks that did not fit."""
-    rows: list[tuple[float, float, str]] = []
-    now, since_break, left = float(day.start), 0.0, []
-    lunch_done = day.lunch_after is None
+    """The day's rows (start, end, what), each on a 5-minute mark; and the notebooks that did not fit.
+
+    The day opens with a setup check and closes with a wrap-up. A notebook part runs until a section would make the
+    session longer than SESSION minutes, then comes a break, or lunch once it is past lunch_after.
+    """
+    rows: list[tuple[float, float, str]] = [(day.start, day.start + SETUP, "Welcome, and every learner runs notebook 00's first cell")]
+    left: list[str] = []
     for name, mode in day.notebooks:
-        if not lunch_done and now >= day.lunch_after:
-            rows.append((now, now + LUNCH, "Lunch"))
-            now, since_break, lunch_done = now + LUNCH, 0.0, True
         parts = [p for p in plans[name].sections if mode == "full" or not p.section.is_exercises]
-        if now + sum(p.minutes for p in parts) > day.end:
-            left.append(name)
+        added = _notebook_rows(name, parts, rows, day, suffix="" if mode == "full" else " (exercises as homework)")
+        if added[-1][1] + WRAP_UP > day.end:
+            left.append(name)  # it does not fit, breaks included: leave it out
             continue
-        suffix = "" if mode == "full" else " (exercises as homework)"
-        start, first = now, parts[0].section.title
-        for index, part in enumerate(parts):
-            long_enough = since_break >= SHORTEST_SESSION and since_break + part.minutes > SESSION
-            if index and long_enough:
-                rows.append((start, now, _part_label(name, first, parts[index - 1].section.title)))
-                rows.append((now, now + BREAK, "Break"))
-                now, since_break = now + BREAK, 0.0
-                start, first = now, part.section.title
-            now += part.minutes
-            since_break += part.minutes
-        rows.append((start, now, _part_label(name, first, parts[-1].section.title) + suffix))
-        if since_break >= SHORTEST_SESSION and name != day.notebooks[-1][0]:
-            rows.append((now, now + BREAK, "Break"))  # between notebooks, once a session has run a while
-            now, since_break = now + BREAK, 0.0
+        rows.extend(added)
+    end = rows[-1][1]
+    rows.append((end, end + WRAP_UP, "Wrap-up: key points, questions, and one thing that went well and one to change"))
     return rows, left
+
+
+def _pause(day: Day, rows: list, at: float) -> tuple[float, str]:
+    """The pause that comes at ``at``: lunch when it is due and not yet taken, else a break."""
+    lunch_due = day.lunch_after is not None and at >= day.lunch_after - BREAK
+    if lunch_due and not any(what == "Lunch" for _, _, what in rows):
+        return LUNCH, "Lunch"
+    return BREAK, "Break"
+
+
+def _notebook_rows(name: str, parts: list, rows: list, day: Day, suffix: str) -> list[tuple[float, float, str]]:
+    """The rows one notebook adds after ``rows``: its parts, with a pause before a part that would overrun."""
+    added: list[tuple[float, float, str]] = []
+    now = rows[-1][1]
+    since_break = 0.0
+    for start, end, what in reversed(rows):  # the session so far, back to the last pause
+        if what in ("Break", "Lunch"):
+            break
+        since_break += end - start
+    if since_break >= SHORTEST_SESSION:  # a fresh notebook after a long session starts after a pause
+        length, what = _pause(day, rows, now)
+        added.append((now, now + length, what))
+        now, since_break = now + length, 0.0
+    block, first, previous = 0.0, parts[0].section.title, parts[0].section.title
+    for part in parts:
+        overrun = since_break + block + part.minutes > SESSION
+        lunch_time = day.lunch_after is not None and now + block >= day.lunch_after and _pause(day, rows + added, now + block)[1] == "Lunch"
+        if block and (overrun or lunch_time) and since_break + block >= SHORTEST_SESSION:
+            end = now + timing.round_up(block)
+            length, what = _pause(day, rows + added, end)
+            added += [(now, end, _part_label(name, first, previous)), (end, end + length, what)]
+            now, since_break, block, first = end + length, 0.0, 0.0, part.section.title
+        block += part.minutes
+        previous = part.section.title
+    added.append((now, now + timing.round_up(block), _part_label(name, first, previous) + suffix))
+    return added
 
 
 def _part_label(name: str, first: str, last: str) -> str:

@@ -52,6 +52,23 @@ def first_code_line(source: str) -> str:
     return ""
 
 
+def typed_lines(source: str) -> int:
+    """Lines of a cell a teacher types live: not blank, not comments, not imports (the live copy keeps those)."""
+    import ast
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    code = TransformerManager().transform_cell(source)
+    skipped = set()
+    for node in ast.parse(code).body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            skipped.update(range(node.lineno, node.end_lineno + 1))
+    return sum(
+        1 for number, line in enumerate(code.splitlines(), start=1)
+        if number not in skipped and line.strip() and not line.strip().startswith("#")
+    )
+
+
 def prompts_in(text: str) -> list[str]:
     """The prediction prompts in a Markdown text: the paragraph after each '🔮 **Predict.**'."""
     found = []
@@ -68,6 +85,7 @@ class Section:
     words: int = 0
     code_cells: int = 0
     live_cells: int = 0
+    live_lines: int = 0  # lines a teacher types in the live cells (imports, blanks and comments are not typed)
     prompts: list[str] = field(default_factory=list)
     exercises: int = 0
     cell_ids: list[str] = field(default_factory=list)  # code cells whose run time counts here
@@ -101,6 +119,7 @@ def sections(notebook: nbformat.NotebookNode) -> list[Section]:
             current.code_cells += 1
             if LIVE_TAG in cell.metadata.get("tags", []):
                 current.live_cells += 1
+                current.live_lines += typed_lines(cell.source)
     return [s for s in found if s.words or s.code_cells or s.title != "Introduction"]
 
 

@@ -23,7 +23,8 @@ CELL_TIMES = ROOT / "instructors" / "cell_times.json"
 # The plan's parameters: the guide prints them, so a teacher can redo the arithmetic for their own pace.
 WORDS_PER_MINUTE = 110  # prose read aloud and explained at a projector, with pauses for questions
 MINUTES_PER_CODE_CELL = 1.0  # show a cell: say what it will do, run it, read its output with the class
-MINUTES_PER_LIVE_CELL = 2.5  # type a live-coding cell instead (replaces the 1.0 above)
+MINUTES_PER_LIVE_CELL = 1.0  # a cell typed live: say what it will do, run it, read its output...
+MINUTES_PER_TYPED_LINE = 0.3  # ...plus typing it with the class, explaining as you go, per line typed
 MINUTES_PER_PROMPT = 2.0  # a prediction prompt: ask, collect two or three answers, then run
 MINUTES_PER_EXERCISE = 7.0  # learners try one exercise with its check, then the teacher shows the solution
 ROUND_TO = 5  # the time line at the top of a notebook is in steps of 5 minutes
@@ -32,6 +33,7 @@ PARAMETERS = {
     "words_per_minute": WORDS_PER_MINUTE,
     "minutes_per_code_cell": MINUTES_PER_CODE_CELL,
     "minutes_per_live_cell": MINUTES_PER_LIVE_CELL,
+    "minutes_per_typed_line": MINUTES_PER_TYPED_LINE,
     "minutes_per_prompt": MINUTES_PER_PROMPT,
     "minutes_per_exercise": MINUTES_PER_EXERCISE,
 }
@@ -107,7 +109,8 @@ def plan(path: Path, cell_times: dict | None = None) -> NotebookPlan:
         planned.append(SectionPlan(
             section=section,
             prose=section.words / WORDS_PER_MINUTE,
-            cells=shown * MINUTES_PER_CODE_CELL + section.live_cells * MINUTES_PER_LIVE_CELL,
+            cells=shown * MINUTES_PER_CODE_CELL + section.live_cells * MINUTES_PER_LIVE_CELL
+            + section.live_lines * MINUTES_PER_TYPED_LINE,
             prompts=len(section.prompts) * MINUTES_PER_PROMPT,
             exercises=section.exercises * MINUTES_PER_EXERCISE,
             run_seconds=sum(times[cell_id] for cell_id in section.cell_ids),
