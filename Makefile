@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 # JupyterLab refuses to run as root (common in containers) unless told to.
 LAB_ARGS ?= $(shell [ "$$(id -u 2>/dev/null)" = 0 ] && echo --allow-root)
 
-.PHONY: lab lab-class test soak sync notebooks execute guide timings live cheatsheet classroom clean
+.PHONY: lab lab-class test soak sync notebooks execute guide timings measure-timings live cheatsheet classroom clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed, found " + sys.version.split()[0] + ": run make PYTHON=python3.12 (or another 3.11+)")'
@@ -74,8 +74,17 @@ execute: $(STAMP)
 		--inplace --ExecutePreprocessor.timeout=120 --ExecutePreprocessor.record_timing=False \
 		--ExecutePreprocessor.kernel_name=python3 $(NOTEBOOKS)
 
-## timings: run every notebook once (forkserver) and store each cell's run time in instructors/cell_times.json
+## timings: run every notebook once, as `make notebooks` does (Python 3.14, forkserver), and store each cell's run
+## time in instructors/cell_times.json
 timings: $(STAMP)
+	@if command -v $(REFERENCE_PYTHON) >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory measure-timings PYTHON=$(REFERENCE_PYTHON) VENV=.venv-reference; \
+	else \
+		echo "$(REFERENCE_PYTHON) is not on PATH: running it in the Debian sid root (tools/sid-python)"; \
+		tools/sid-python setup && tools/sid-python run make --no-print-directory measure-timings PYTHON=python3.14 VENV=.venv-3.14-sid; \
+	fi
+
+measure-timings: $(STAMP)
 	$(BIN)/python -m teaching timings
 
 ## guide: instructors/*.md and the time line at the top of each notebook, from the notebooks, instructors/notes/*.toml

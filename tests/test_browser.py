@@ -9,14 +9,13 @@ install Debian's chromium); with CI=true a missing browser is a failure.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from lab_browser import CHROMIUM_ARGS, LabServer, find_chromium, problems, run_all_cells, save_artifacts
+from lab_browser import LabServer, problems, run_all_cells, save_artifacts
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -33,19 +32,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture(scope="session")
-def browser():
-    path = find_chromium()
-    if path is None:
-        message = "no Chromium found: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM=/path/to/chromium"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true, so the browser tests must run, but {message}")
-        pytest.skip(f"browser tests skipped: {message}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+def browser(chromium):
+    """The session's Chromium (tests/conftest.py)."""
+    return chromium
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from lab_browser import CHROMIUM_ARGS, TOKEN, LabServer, find_chromium
+from lab_browser import TOKEN, LabServer, find_chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "classroom"
@@ -26,23 +26,13 @@ VIEWPORT = {"width": 1280, "height": 720}  # a projector's resolution
 NOTIFICATION = "@jupyterlab/apputils-extension:notification"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def browser(request):
+    """The session's Chromium (tests/conftest.py), unless this pass runs no browser tests."""
     if not request.config.course_browser_methods:
         pytest.skip("--browser-start-methods is empty: this pass runs no browser tests")
-    path = find_chromium()
-    if path is None:
-        message = "no Chromium found: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM=/path/to/chromium"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true, so the browser tests must run, but {message}")
-        pytest.skip(f"browser tests skipped: {message}")
-    from playwright.sync_api import sync_playwright
-
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+    return request.getfixturevalue("chromium")
 
 
 def make_lab_command(target: str) -> tuple[dict[str, str], tuple[str, ...]]:
