@@ -403,3 +403,25 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
             return nodeid if nodeid.startswith(LONG_ALONE) else super()._split_scope(nodeid)
 
     return NotebookRunsTogether(config, log)
+
+
+# The browser tests' Chromium (tests/test_browser.py, tests/test_classroom_browser.py): one Playwright per test
+# process, because a second sync_playwright() in the same process fails ("Sync API inside the asyncio loop") and
+# xdist may give one process tests from both files. It lives here, not in a tests/conftest.py: the harness tests
+# import this module as `conftest`.
+@pytest.fixture(scope="session")
+def chromium():
+    from lab_browser import CHROMIUM_ARGS, find_chromium  # tests/ is on sys.path once a test module is imported
+
+    path = find_chromium()
+    if path is None:
+        message = "no Chromium found: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM=/path/to/chromium"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true, so the browser tests must run, but {message}")
+        pytest.skip(f"browser tests skipped: {message}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

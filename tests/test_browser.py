@@ -33,7 +33,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(scope="session")
 def browser(chromium):
-    """The session's Chromium (tests/conftest.py)."""
+    """The session's Chromium (conftest.py)."""
     return chromium
 
 

@@ -28,7 +28,7 @@ NOTIFICATION = "@jupyterlab/apputils-extension:notification"
 
 @pytest.fixture
 def browser(request):
-    """The session's Chromium (tests/conftest.py), unless this pass runs no browser tests."""
+    """The session's Chromium (conftest.py), unless this pass runs no browser tests."""
     if not request.config.course_browser_methods:
         pytest.skip("--browser-start-methods is empty: this pass runs no browser tests")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
