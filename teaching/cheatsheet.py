@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from teaching.chromium import find_chromium  # the browser the tests use
 from teaching.notebook_parts import ROOT
 
 SOURCE = ROOT / "cheatsheet" / "cheatsheet.md"
@@ -107,9 +108,6 @@ def pdf_pages(pdf: bytes) -> int:
 
 def render_pdf(chromium: str | None = None, output: Path = PDF, timeout: float = 120) -> int:
     """Render the sheet to PDF with headless Chromium; return its page count (fails above MAX_PAGES)."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    from lab_browser import find_chromium  # the browser the tests already use
-
     browser = chromium or find_chromium()
     if browser is None:
         raise FileNotFoundError("no Chromium found: install Debian's chromium or set CHROMIUM=/path/to/chromium")

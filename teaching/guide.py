@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 
 from teaching import timing
-from teaching.notebook_parts import LIVE_TAG, PREDICT, ROOT, first_code_line, notebook_paths, prompts_in, read, title
+from teaching.notebook_parts import LIVE_TAG, PREDICT, ROOT, first_code_line, notebook_paths, read, sections, title
 from teaching.live import HINT_KEY
 
 INSTRUCTORS = ROOT / "instructors"
@@ -42,7 +42,7 @@ def _minutes(value: float) -> str:
 def match_predictions(path: Path, notes: dict) -> list[tuple[str, str, dict]]:
     """(section, prompt, note) for every prediction prompt; fails when a prompt has no note or a note no prompt."""
     prompts = []
-    for section in timing.sections_of(path):
+    for section in sections(read(path)):
         prompts += [(section.title, prompt) for prompt in section.prompts]
     entries = notes.get("predictions", [])
     problems = []
@@ -155,7 +155,7 @@ class Day:
     start: int  # minutes after midnight
     end: int
     notebooks: tuple[tuple[str, str], ...]  # (notebook, "full" or "teach": exercises as homework)
-    lunch_after: int | None = None  # minutes after midnight; a 60-minute lunch at the next notebook boundary
+    lunch_after: int | None = None  # minutes after midnight; lunch at the first section boundary from then on
 
 
 # Why processes, then Pool (half day); and the Process lifecycle and passing data (full day), with Pool's exercises
@@ -169,6 +169,7 @@ FULL_DAY = Day(
 BREAK, LUNCH, SETUP, WRAP_UP = 15, 60, 15, 10
 SESSION = 90  # at most this many minutes between breaks: a break comes before a section that would pass it
 SHORTEST_SESSION = 45  # ...unless the session so far is shorter than this
+
 
 def _clock(minutes: float) -> str:
     minutes = int(round(minutes))
@@ -215,7 +216,7 @@ def workshop_page(cell_times: dict) -> str:
         f"The day opens with {SETUP} minutes for setup (every learner runs notebook 00's first cell: the "
         f"[day before](#the-day-before) list says what to send them) and closes with a {WRAP_UP}-minute wrap-up. A "
         f"15-minute break comes before any section that would make a session longer than {SESSION} minutes, and "
-        "between notebooks after a long session; lunch at the first notebook boundary after 12:00. Each part is "
+        "between notebooks after a long session; lunch at the first section boundary after 12:00. Each part is "
         "rounded up to 5 minutes from the per-notebook timing plans: when your class runs slow, cut what each "
         "notebook's guide says to cut.", "",
         "## The day before", "",
@@ -247,10 +248,13 @@ def day_rows(day: Day, plans: dict[str, timing.NotebookPlan]) -> tuple[list[tupl
 
 def _pause(day: Day, rows: list, at: float) -> tuple[float, str]:
     """The pause that comes at ``at``: lunch when it is due and not yet taken, else a break."""
-    lunch_due = day.lunch_after is not None and at >= day.lunch_after - BREAK
-    if lunch_due and not any(what == "Lunch" for _, _, what in rows):
+    if day.lunch_after is not None and at >= day.lunch_after - BREAK and not _had_lunch(rows):
         return LUNCH, "Lunch"
     return BREAK, "Break"
+
+
+def _had_lunch(rows: list) -> bool:
+    return any(what == "Lunch" for _, _, what in rows)
 
 
 def _notebook_rows(name: str, parts: list, rows: list, day: Day, suffix: str) -> list[tuple[float, float, str]]:
@@ -269,7 +273,7 @@ def _notebook_rows(name: str, parts: list, rows: list, day: Day, suffix: str) ->
     block, first, previous = 0.0, parts[0].section.title, parts[0].section.title
     for part in parts:
         overrun = since_break + block + part.minutes > SESSION
-        lunch_time = day.lunch_after is not None and now + block >= day.lunch_after and _pause(day, rows + added, now + block)[1] == "Lunch"
+        lunch_time = day.lunch_after is not None and now + block >= day.lunch_after and not _had_lunch(rows + added)
         if block and (overrun or lunch_time) and since_break + block >= SHORTEST_SESSION:
             end = now + timing.round_up(block)
             length, what = _pause(day, rows + added, end)
@@ -285,7 +289,7 @@ def _part_label(name: str, first: str, last: str) -> str:
     return f"{name}: {first}" if first == last else f"{name}: {first} … {last}"
 
 
-def index_page(cell_times: dict) -> str:
+def index_page() -> str:
     """instructors/README.md: what is here and how it is made."""
     lines = [
         GENERATED.format(notes="*.toml"), "",
@@ -311,7 +315,7 @@ def index_page(cell_times: dict) -> str:
 def pages(cell_times: dict | None = None) -> dict[Path, str]:
     """Every page of the guide, by path."""
     times = cell_times or timing.load_cell_times()
-    built = {INSTRUCTORS / "README.md": index_page(times), INSTRUCTORS / "workshop.md": workshop_page(times)}
+    built = {INSTRUCTORS / "README.md": index_page(), INSTRUCTORS / "workshop.md": workshop_page(times)}
     for path in notebook_paths():
         built[INSTRUCTORS / f"{path.stem}.md"] = notebook_page(path, times)
     return built

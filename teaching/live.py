@@ -9,7 +9,6 @@ pitfall cells with their guards stay.
 from __future__ import annotations
 
 import ast
-import builtins
 import copy
 import re
 from pathlib import Path
@@ -17,20 +16,13 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_markdown_cell
 
-from teaching.notebook_parts import LIVE_TAG, ROOT, is_solution, notebook_paths, read
+from teaching.notebook_parts import LIVE_TAG, ROOT, is_solution, notebook_paths, python_of, read
 
 LIVE = ROOT / "live"
 HINT_KEY = "live_hint"
 
 
 DEFINES = re.compile(r"\(later cells use: ([^)]*)\)$")
-
-
-def python_of(source: str) -> ast.Module:
-    """A code cell's syntax tree, IPython magics turned into the calls they stand for."""
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    return ast.parse(TransformerManager().transform_cell(source))
 
 
 def bound_names(tree: ast.AST) -> set[str]:

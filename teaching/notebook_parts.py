@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,13 +53,21 @@ def first_code_line(source: str) -> str:
     return ""
 
 
-def typed_lines(source: str) -> int:
-    """Lines of a cell a teacher types live: not blank, not comments, not imports (the live copy keeps those)."""
-    import ast
-
+def python_source(source: str) -> str:
+    """A code cell as plain Python: IPython magics turned into the calls they stand for."""
     from IPython.core.inputtransformer2 import TransformerManager
 
-    code = TransformerManager().transform_cell(source)
+    return TransformerManager().transform_cell(source)
+
+
+def python_of(source: str) -> ast.Module:
+    """A code cell's syntax tree."""
+    return ast.parse(python_source(source))
+
+
+def typed_lines(source: str) -> int:
+    """Lines of a cell a teacher types live: not blank, not comments, not imports (the live copy keeps those)."""
+    code = python_source(source)
     skipped = set()
     for node in ast.parse(code).body:
         if isinstance(node, (ast.Import, ast.ImportFrom)):

@@ -12,6 +12,7 @@ import os
 import platform
 import sys
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import nbformat
@@ -28,16 +29,6 @@ MINUTES_PER_TYPED_LINE = 0.3  # ...plus typing it with the class, explaining as 
 MINUTES_PER_PROMPT = 2.0  # a prediction prompt: ask, collect two or three answers, then run
 MINUTES_PER_EXERCISE = 7.0  # learners try one exercise with its check, then the teacher shows the solution
 ROUND_TO = 5  # the time line at the top of a notebook is in steps of 5 minutes
-
-PARAMETERS = {
-    "words_per_minute": WORDS_PER_MINUTE,
-    "minutes_per_code_cell": MINUTES_PER_CODE_CELL,
-    "minutes_per_live_cell": MINUTES_PER_LIVE_CELL,
-    "minutes_per_typed_line": MINUTES_PER_TYPED_LINE,
-    "minutes_per_prompt": MINUTES_PER_PROMPT,
-    "minutes_per_exercise": MINUTES_PER_EXERCISE,
-}
-
 
 @dataclass
 class SectionPlan:
@@ -143,21 +134,14 @@ def measure(paths: list[Path], start_method: str = "forkserver", timeout: int = 
     from helpers.cpus import cpu_profile
 
     measured = {}
+    environment = dict(os.environ, MP_START_METHOD=start_method)  # applied by each notebook's setup cell
     for path in paths:
         notebook = read(path)
-        environment_before = os.environ.get("MP_START_METHOD")
-        os.environ["MP_START_METHOD"] = start_method
-        try:
-            client = NotebookClient(
-                notebook, timeout=timeout, kernel_name="python3", record_timing=True,
-                resources={"metadata": {"path": str(path.parent)}},  # the kernel runs in notebooks/, as in the course
-            )
-            client.execute()
-        finally:
-            if environment_before is None:
-                os.environ.pop("MP_START_METHOD", None)
-            else:
-                os.environ["MP_START_METHOD"] = environment_before
+        client = NotebookClient(
+            notebook, timeout=timeout, kernel_name="python3", record_timing=True,
+            resources={"metadata": {"path": str(path.parent)}},  # the kernel runs in notebooks/, as in the course
+        )
+        client.execute(env=environment)
         measured[path.name] = {cell.id: _seconds(cell) for cell in notebook.cells if cell.cell_type == "code"}
         print(f"{path.name}: {sum(measured[path.name].values()):.1f} s of cells", flush=True)
     profile = cpu_profile()
@@ -175,14 +159,11 @@ def measure(paths: list[Path], start_method: str = "forkserver", timeout: int = 
 
 def _seconds(cell: nbformat.NotebookNode) -> float:
     """A cell's run time from nbclient's timing metadata, in seconds to 0.01."""
-    from datetime import datetime
-
     execution = cell.metadata.get("execution", {})
     start, end = execution.get("iopub.execute_input"), execution.get("shell.execute_reply")
     if not (start and end):
         return 0.0
-    parse = lambda stamp: datetime.fromisoformat(stamp.replace("Z", "+00:00"))  # noqa: E731
-    return round((parse(end) - parse(start)).total_seconds(), 2)
+    return round((datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds(), 2)
 
 
 def all_plans(cell_times: dict | None = None) -> list[NotebookPlan]:
@@ -190,7 +171,3 @@ def all_plans(cell_times: dict | None = None) -> list[NotebookPlan]:
     times = cell_times or load_cell_times()
     return [plan(path, times) for path in notebook_paths()]
 
-
-def sections_of(path: Path) -> list[Section]:
-    """The sections of a notebook file."""
-    return sections(read(path))

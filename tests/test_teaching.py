@@ -16,7 +16,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from teaching import cheatsheet, guide, live, slides, timing
-from teaching.notebook_parts import LIVE_TAG, ROOT, is_solution, notebook_paths, prompts_in, read, sections, words
+from teaching.notebook_parts import LIVE_TAG, ROOT, is_solution, notebook_paths, prompts_in, python_of, read, sections, words
 
 NOTEBOOKS = notebook_paths()
 IDS = [p.stem for p in NOTEBOOKS]
@@ -116,7 +116,7 @@ def undefined_names(notebook: nbformat.NotebookNode) -> dict[str, set[str]]:
     defined = set(dir(builtins)) | IPYTHON_NAMES
     missing = {}
     for cell in (c for c in notebook.cells if c.cell_type == "code"):
-        tree = live.python_of(cell.source)
+        tree = python_of(cell.source)
         said = live.DEFINES.search(cell.source.rstrip())
         if said:
             defined |= {name.strip() for name in said[1].split(",")}
