@@ -38,7 +38,8 @@ SHM = Path("/dev/shm")
 # Names multiprocessing.shared_memory gives segments (POSIX, Windows): the notebook must unlink these itself.
 SHARED_MEMORY_PREFIXES = ("psm_", "wnsm_")
 # The harness's own tests (tests/test_notebook_harness.py) leave segments behind on purpose, named with this prefix,
-# while real notebooks may run beside them (pytest -n 2): only a run with HARNESS_VARIABLE set looks at those.
+# while real notebooks and other harness tests may run beside them (pytest -n 2). A real run ignores them all; a harness
+# test's inner run sets HARNESS_VARIABLE to its own, longer prefix and watches only the segments named with that one.
 HARNESS_PREFIX = "psm_harness_"
 HARNESS_VARIABLE = "COURSE_HARNESS_SELF_TEST"
 # Cells tagged "requires-python-3.N" show a feature of Python 3.N: an older Python runs them but does not compare them.
@@ -263,11 +264,10 @@ def _python_needed(cell: dict) -> tuple[int, int] | None:
 
 
 def _shm_entries() -> set[str]:
-    """Names in /dev/shm (empty where there is no such folder, e.g. macOS and Windows), but the harness tests' own."""
+    """Names in /dev/shm (empty where there is no such folder, e.g. macOS and Windows), but other harness tests' own."""
     names = set(os.listdir(SHM)) if SHM.is_dir() else set()
-    if os.environ.get(HARNESS_VARIABLE):
-        return names
-    return {name for name in names if not name.startswith(HARNESS_PREFIX)}
+    watched = os.environ.get(HARNESS_VARIABLE) or None  # None: a real run, which watches no harness segment
+    return {name for name in names if not name.startswith(HARNESS_PREFIX) or (watched and name.startswith(watched))}
 
 
 def _shm_users() -> dict[str, set[int]]:

@@ -4,9 +4,9 @@ Runs pytest on small throw-away notebooks in a temporary copy of the project's c
 so a harness that silently stopped comparing (or stopped capturing child output) fails here.
 """
 
+import hashlib
 import multiprocessing
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -44,13 +44,18 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def segment_prefix(project: Path) -> str:
+    """The prefix of the segments this test's inner run watches: the harness's, plus a mark of this test's own folder."""
+    return f"{conftest.HARNESS_PREFIX}{hashlib.sha1(str(project).encode()).hexdigest()[:8]}_"
+
+
 def run_pytest(project: Path, *args: str) -> subprocess.CompletedProcess:
     if not any(arg.startswith("--pretend-cpus") for arg in args):
         args = ("--pretend-cpus=", *args)  # the pretend run only where a test asks for it
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--rootdir", str(project), *args],
         cwd=project, capture_output=True, text=True, timeout=300,
-        env={**os.environ, conftest.HARNESS_VARIABLE: "1"},  # this run looks at the segments these tests leave
+        env={**os.environ, conftest.HARNESS_VARIABLE: segment_prefix(project)},  # watches this test's segments only
     )
 
 
@@ -105,25 +110,24 @@ def test_a_leftover_process_fails_and_is_killed(project):
 
 @pytest.mark.parametrize("ending", ["", "\nsegment.close()  # no unlink()"], ids=["open", "closed-not-unlinked"])
 def test_a_shared_memory_segment_left_behind_fails(project, ending):
-    # Named with the harness's prefix, so that notebooks running beside this test do not take it for their own.
-    name = f"{conftest.HARNESS_PREFIX}{uuid.uuid4().hex[:12]}"
+    # Named with this test's prefix: notebooks and harness tests running beside this one neither see it nor show theirs.
+    name = f"{segment_prefix(project)}{uuid.uuid4().hex[:12]}"
     creates = f"from multiprocessing import shared_memory\nsegment = shared_memory.SharedMemory({name!r}, create=True, size=64)" + ending
     write_notebook(project / "notebooks" / "segment.ipynb", [(creates, "")])
     result = run_pytest(project, "--start-methods=spawn", "--one-cpu-method=", "--no-rerun", "notebooks")
     assert result.returncode == 1
-    # The list names this test's segment. It may name another too: a harness test running beside this one (pytest -n 2)
-    # can leave its own harness-named segment in /dev/shm at that moment, which the inner run also reports.
-    listed = re.search(r"shared-memory segments left in /dev/shm: (\[[^\]]*\])", result.stdout)
-    assert listed and repr(name) in listed[1][1:-1].split(", "), result.stdout
+    assert f"shared-memory segments left in /dev/shm: {[name]}" in result.stdout, result.stdout
 
 
-def test_the_harness_segments_are_not_seen_by_the_real_runs(monkeypatch):
+def test_the_harness_segments_are_seen_only_by_their_own_harness_run(monkeypatch, tmp_path):
     monkeypatch.delenv(conftest.HARNESS_VARIABLE, raising=False)
-    segment = shared_memory.SharedMemory(f"{conftest.HARNESS_PREFIX}{uuid.uuid4().hex[:12]}", create=True, size=64)
+    segment = shared_memory.SharedMemory(f"{segment_prefix(tmp_path)}{uuid.uuid4().hex[:12]}", create=True, size=64)
     try:
-        assert segment.name not in conftest._shm_entries()
-        monkeypatch.setenv(conftest.HARNESS_VARIABLE, "1")
-        assert segment.name in conftest._shm_entries()
+        assert segment.name not in conftest._shm_entries()  # a real run
+        monkeypatch.setenv(conftest.HARNESS_VARIABLE, segment_prefix(tmp_path / "another test"))
+        assert segment.name not in conftest._shm_entries()  # another harness test's inner run
+        monkeypatch.setenv(conftest.HARNESS_VARIABLE, segment_prefix(tmp_path))
+        assert segment.name in conftest._shm_entries()  # this test's inner run
     finally:
         segment.close()
         segment.unlink()
