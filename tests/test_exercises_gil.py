@@ -26,7 +26,7 @@ def assert_feedback(feedback, ok, text):
 @pytest.mark.parametrize("change, ok, text", [
     ({}, True, "Threads for waiting"),
     ({"NumPy-heavy work on Python 3.14": "subinterpreters"}, False, "Look again at 'NumPy-heavy work on Python 3.14'"),
-    ({"download 500 web pages": "processes"}, False, "waiting, isolation from crashes, memory"),
+    ({"download 500 web pages": "processes"}, False, "waiting, isolation from crashes, whether it may start processes"),
     ({"download 500 web pages": "Threads "}, True, "Threads for waiting"),  # case and spacing do not matter
     ({"download 500 web pages": "asyncio"}, False, "is not one of"),
 ])
@@ -39,6 +39,13 @@ def test_which_runtime_second_miss_explains():
     numpy = "NumPy-heavy work on Python 3.14"
     assert_feedback(check_which_runtime({**WHICH_RUNTIME, numpy: "subinterpreters"}), False, "Look again at")
     assert_feedback(check_which_runtime({**WHICH_RUNTIME, numpy: "threads"}), False, "load NumPy in every worker")
+
+
+def test_which_runtime_one_process_only_wants_subinterpreters():
+    job = next(job for job, tool in WHICH_RUNTIME.items() if tool == "subinterpreters")
+    assert "may not start child processes" in job  # processes are ruled out by the job itself, not by a memory claim
+    assert_feedback(check_which_runtime({**WHICH_RUNTIME, job: "processes"}), False, f"Look again at {job!r}")
+    assert_feedback(check_which_runtime({**WHICH_RUNTIME, job: "threads"}), False, "without a second process")
 
 
 @pytest.mark.parametrize("change, ok, text", [

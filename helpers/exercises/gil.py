@@ -13,14 +13,14 @@ RUNTIMES = ("threads", "subinterpreters", "processes", "free-threaded threads")
 WHICH_RUNTIME = {
     "download 500 web pages": "threads",
     "pure-Python simulations that call a C extension known to crash now and then": "processes",
-    "CPU-bound pure Python on Python 3.14, many small workers, little memory to spare": "subinterpreters",
+    "CPU-bound pure Python on Python 3.14, inside an application that may not start child processes": "subinterpreters",
     "NumPy-heavy work on Python 3.14": "processes",
     "CPU-bound pure Python on python3.14t with dependencies declared free-threading safe": "free-threaded threads",
 }
 _RUNTIME_HINTS = {
     "download 500 web pages": "the work is waiting, and a waiting thread releases the GIL: the cheapest tool does.",
     "pure-Python simulations that call a C extension known to crash now and then": "a crash in one worker should not take the others down with it.",
-    "CPU-bound pure Python on Python 3.14, many small workers, little memory to spare": "parallel Python code, each worker with its own GIL, in one process.",
+    "CPU-bound pure Python on Python 3.14, inside an application that may not start child processes": "parallel Python code on a standard build, each worker with its own GIL, without a second process.",
     "NumPy-heavy work on Python 3.14": "which of the three can load NumPy in every worker today?",
     "CPU-bound pure Python on python3.14t with dependencies declared free-threading safe": "no GIL and nothing to turn it back on: what runs in parallel now?",
 }
@@ -32,11 +32,11 @@ def check_which_runtime(answers: object) -> Feedback:
     return choice_feedback(
         answers, WHICH_RUNTIME, name="WHICH_RUNTIME",
         hint=f"a dict mapping each job to one of {', '.join(RUNTIMES)}",
-        success="Threads for waiting; processes for isolation and any extension; subinterpreters for light parallel Python; "
+        success="Threads for waiting; processes for isolation and any extension; subinterpreters for parallel Python where a second process is not an option; "
         "free-threaded threads where nothing needs the GIL.",
         why=lambda job, _: f"For {job!r}: {_RUNTIME_HINTS[job]}",
         choices=RUNTIMES,
-        nudge="what matters most for this job: waiting, isolation from crashes, memory, or which libraries it loads?",
+        nudge="what matters most for this job: waiting, isolation from crashes, whether it may start processes, or which libraries it loads?",
     )
 
 
