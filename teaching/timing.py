@@ -17,7 +17,9 @@ from pathlib import Path
 
 import nbformat
 
-from teaching.notebook_parts import ROOT, TIME_LINE, Section, notebook_paths, read, sections
+from teaching.notebook_parts import (
+    LIVE_TAG, PREDICT, ROOT, TIME_LINE, Section, is_solution, notebook_paths, read, sections, typed_lines, words,
+)
 
 CELL_TIMES = ROOT / "instructors" / "cell_times.json"
 
@@ -29,6 +31,9 @@ MINUTES_PER_TYPED_LINE = 0.3  # ...plus typing it with the class, explaining as 
 MINUTES_PER_PROMPT = 2.0  # a prediction prompt: ask, collect two or three answers, then run
 MINUTES_PER_EXERCISE = 7.0  # learners try one exercise with its check, then the teacher shows the solution
 ROUND_TO = 5  # the time line at the top of a notebook is in steps of 5 minutes
+# A class follows a talk for about 20 minutes at most: a prediction prompt (or the exercises) must come at least this
+# often, by the plan's own minutes. tests/test_teaching.py fails for a notebook with a longer stretch.
+LONGEST_STRETCH = 25
 
 @dataclass
 class SectionPlan:
@@ -164,6 +169,55 @@ def _seconds(cell: nbformat.NotebookNode) -> float:
     if not (start and end):
         return 0.0
     return round((datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds(), 2)
+
+
+@dataclass
+class Stretch:
+    """Teaching between two moments when the learners answer: a prediction prompt, the exercises, or either end."""
+
+    minutes: float
+    after: str  # e.g. "the start", "the prompt in 2 · Exit codes"
+    before: str  # e.g. "the prompt in 4 · Daemons", "the exercises"
+
+
+def stretches(path: Path, cell_times: dict | None = None) -> list[Stretch]:
+    """The notebook's teaching cut at each prediction prompt, in the plan's minutes (a prompt's own minutes excluded)."""
+    times = (cell_times or load_cell_times())["notebooks"].get(path.name, {})
+    found: list[Stretch] = []
+    minutes, after, section = 0.0, "the start", "Introduction"
+
+    def check(label: str) -> None:
+        nonlocal minutes, after
+        found.append(Stretch(minutes, after, label))
+        minutes, after = 0.0, label
+
+    for cell in read(path).cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("## "):  # headings are not read aloud (as in sections())
+                    section = line[3:].strip()
+                    if section.lower().startswith("exercises"):
+                        check("the exercises")
+                        return found
+                    continue
+                if line.startswith("# "):
+                    continue
+                for number, part in enumerate(line.split(PREDICT)):
+                    if number:
+                        check(f"the prompt in {section}")
+                        part = PREDICT + part  # read aloud with the prompt, after the class has been asked
+                    minutes += words(part) / WORDS_PER_MINUTE
+        elif cell.cell_type == "code" and not is_solution(cell):
+            minutes += MINUTES_PER_CODE_CELL + times.get(cell.id, 0.0) / 60
+            if LIVE_TAG in cell.metadata.get("tags", []):
+                minutes += typed_lines(cell.source) * MINUTES_PER_TYPED_LINE
+    check("the end")
+    return found
+
+
+def longest_stretch(path: Path, cell_times: dict | None = None) -> Stretch:
+    """The longest teaching stretch without a prompt for the learners."""
+    return max(stretches(path, cell_times), key=lambda stretch: stretch.minutes)
 
 
 def all_plans(cell_times: dict | None = None) -> list[NotebookPlan]:

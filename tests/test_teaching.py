@@ -30,7 +30,8 @@ def test_every_notebook_has_a_guide_page_and_notes():
     for path in NOTEBOOKS:
         assert (guide.NOTES / f"{path.stem}.toml").is_file(), f"instructors/notes/{path.stem}.toml is missing"
         assert (guide.INSTRUCTORS / f"{path.stem}.md").is_file(), f"instructors/{path.stem}.md is missing: {REGENERATE}"
-    assert (guide.INSTRUCTORS / "workshop.md").is_file()
+    for page in ("workshop.md", "helpers.md", "shared-notes.md"):
+        assert (guide.INSTRUCTORS / page).is_file(), f"instructors/{page} is missing: {REGENERATE}"
 
 
 def test_guide_pages_are_up_to_date():
@@ -238,6 +239,59 @@ def test_live_cell_without_a_hint_is_refused():
     cell.metadata["tags"] = [LIVE_TAG]
     with pytest.raises(ValueError, match="live_hint"):
         live.live_comment(cell)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_learners_answer_a_prompt_at_least_every_so_often(path: Path):
+    longest = timing.longest_stretch(path)
+    assert longest.minutes <= timing.LONGEST_STRETCH, (
+        f"{path.name}: {longest.minutes:.0f} min of teaching from {longest.after} to {longest.before} without a "
+        f"prediction prompt (at most {timing.LONGEST_STRETCH}): add a '🔮 **Predict.**' prompt in between, with its notes"
+    )
+
+
+def test_stretches_add_up_to_the_teaching_before_the_exercises(tmp_path: Path):
+    notebook = _notebook(
+        ("md", "# Title\n\n" + "word " * 110, ()),
+        ("code", "a = 1", ()),
+        ("md", "## 1 · First\n\nTwo words. 🔮 **Predict.** What now?", ()),
+        ("code", "print(a)", (LIVE_TAG,)),
+        ("md", "## Exercises\n\n**Exercise 1.** Go.", ()),
+        ("code", "check()", ()),
+    )
+    path = tmp_path / "99_demo.ipynb"
+    nbformat.write(notebook, path)
+    ids = [c.id for c in notebook.cells if c.cell_type == "code"]
+    found = timing.stretches(path, {"machine": {}, "notebooks": {path.name: {ids[0]: 60.0, ids[1]: 6.0, ids[2]: 0.0}}})
+    assert [(s.after, s.before) for s in found] == [("the start", "the prompt in 1 · First"), ("the prompt in 1 · First", "the exercises")]
+    # 110 words + a shown cell + its minute of run time + "Two words."; then the prompt's words + a live cell of one
+    # typed line + its 0.1 minute of run time.
+    prompt = words("🔮 **Predict.** What now?")
+    assert found[0].minutes == pytest.approx(1 + timing.MINUTES_PER_CODE_CELL + 1 + 2 / timing.WORDS_PER_MINUTE)
+    assert found[1].minutes == pytest.approx(
+        prompt / timing.WORDS_PER_MINUTE + timing.MINUTES_PER_LIVE_CELL + timing.MINUTES_PER_TYPED_LINE + 0.1
+    )
+    plan = timing.plan(path, {"machine": {}, "notebooks": {path.name: {ids[0]: 60.0, ids[1]: 6.0, ids[2]: 0.0}}})
+    assert sum(s.minutes for s in found) + timing.MINUTES_PER_PROMPT == pytest.approx(plan.teaching_minutes)
+    assert timing.longest_stretch(path, {"machine": {}, "notebooks": {path.name: {ids[0]: 60.0, ids[1]: 6.0, ids[2]: 0.0}}}) == found[0]
+
+
+def test_helpers_page_has_every_stuck_point_and_shared_notes_every_session():
+    helpers = (guide.INSTRUCTORS / "helpers.md").read_text(encoding="utf-8")
+    for name in ["workshop", *IDS]:
+        for entry in guide.load_notes(name)["stuck"]:
+            assert guide._cell(entry["do"]) in helpers, f"{name}: a stuck point is missing from helpers.md: {REGENERATE}"
+    shared = (guide.INSTRUCTORS / "shared-notes.md").read_text(encoding="utf-8")
+    plans = {p.path.stem: p for p in timing.all_plans()}
+    for day in (guide.HALF_DAY, guide.FULL_DAY):
+        rows, _ = guide.day_rows(day, plans)
+        pauses = sum(what in ("Break", "Lunch") for _, _, what in rows)
+        assert shared.count(f"### {day.name}, session ") == pauses + 1  # one per stretch between pauses and the wrap-up
+    assert shared.count("Minute card, before ") == sum(
+        sum(what in ("Break", "Lunch") for _, _, what in guide.day_rows(day, plans)[0]) + 1 for day in (guide.HALF_DAY, guide.FULL_DAY)
+    )
+    for question in guide.load_notes("workshop")["survey"]:
+        assert question in shared
 
 
 def test_workshop_days_end_in_time_and_teach_notebooks_in_order():
