@@ -209,7 +209,7 @@ def workshop_page(cell_times: dict) -> str:
         longest = timing.longest_stretch(plan.path, cell_times)
         lines.append(
             f"| [{name}](../notebooks/{name}.ipynb) | {teach} min | {exercises} min | {plan.run_seconds:.0f} s | "
-            f"{sum(len(p.section.prompts) for p in plan.sections)} | {longest.minutes:.0f} min | "
+            f"{sum(len(p.section.prompts) for p in plan.sections)} | {_minutes(longest.minutes)} min | "
             f"{sum(p.section.live_cells for p in plan.sections)} |"
         )
     lines.append("")
@@ -322,8 +322,8 @@ def helpers_page() -> str:
     groups = [("Anywhere in the course", "workshop.md", notes)]
     groups += [(title(read(path)), f"{path.stem}.md", load_notes(path.stem)) for path in notebook_paths()]
     for heading, page, group in groups:
-        lines += [f"### {heading} ([guide]({page}))", "", "| what the learner sees | what to do | why |", "|---|---|---|"]
-        lines += [f"| {_cell(s['symptom'])} | {_cell(s['do'])} | {_cell(s['cause'])} |" for s in group.get("stuck", [])]
+        lines += [f"### {heading} ([guide]({page}))", "", "| what the learner sees | why | what to do |", "|---|---|---|"]
+        lines += [f"| {_cell(s['symptom'])} | {_cell(s['cause'])} | {_cell(s['do'])} |" for s in group.get("stuck", [])]
         lines.append("")
     return "\n".join(lines)
 
@@ -336,18 +336,19 @@ def shared_notes_page(cell_times: dict) -> str:
         GENERATED.format(notes="workshop.toml").replace(" from the notebook,", " from"), "",
         "# Shared notes: a template", "",
         "Paste the part below the line into the workshop's collaborative document (Etherpad, HedgeDoc, a shared "
-        "document), keep the schedule of your format, and fill in the `<…>`. Learners write in it during the day: "
+        "document), keep the schedule and sessions of your format (delete the other format's), and fill in the `<…>`. Learners write in it during the day: "
         "questions, the setup check, answers to prediction prompts, and a minute card before each break. Helpers "
         "answer there too, so that nothing asked is lost; keep it for the next run of the workshop.", "",
         "---", "",
         "# Python multiprocessing, hands on · <date> · <place or link>", "",
         "Course: <link to the repository> · Instructor: <name> · Helpers: <names> · Code of conduct: <link>", "",
         "## Sign in", "",
-        "Name · your OS · the Python version and start method from the first cell of notebook 00", "",
+        "Name · your OS (Windows, macOS, Linux, a container)", "",
         "- ", "",
         "## Setup check", "",
-        "Open notebooks/00_start_here.ipynb in the JupyterLab that `make lab` started, and run its first cell. Paste its "
-        "CPU line (\"CPUs: …\") and its start-method line here, after your name; write any error in full.", "",
+        "Open notebooks/00_start_here.ipynb in the JupyterLab that `make lab` started (or, without make, the conda "
+        "route in the course's README), and run its first cell. Paste its first two lines (Python, CPUs) and its "
+        "start-method line here, after your name; write any error in full.", "",
         "- ", "",
     ]
     for day in (HALF_DAY, FULL_DAY):
@@ -362,9 +363,10 @@ def shared_notes_page(cell_times: dict) -> str:
                     session += 1
                     lines += [f"### {day.name}, session {session}: {_clock(first)}–{_clock(start)}", "",
                               "Questions (anyone may answer):", "", "- ", "",
-                              "Predictions: write yours before the cell runs.", "", "- ", "",
-                              f"Minute card, before {dict(Break='the break', Lunch='lunch').get(what, 'the wrap-up')}: "
-                              "one thing that worked, one thing to change.", "", "- ", ""]
+                              "Predictions: write yours before the cell runs.", "", "- ", ""]
+                    if what in ("Break", "Lunch"):  # the wrap-up asks the same at the end of the day
+                        lines += [f"Minute card, before {'lunch' if what == 'Lunch' else 'the break'}: one thing that "
+                                  "worked, one thing to change.", "", "- ", ""]
                 first = None
             elif first is None:
                 first = start

@@ -109,17 +109,23 @@ def sections(notebook: nbformat.NotebookNode) -> list[Section]:
     found = [Section("Introduction")]
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
+            asked: list[str] = []  # the cell's lines since its last heading: prompts and exercises count where asked
+
+            def count_asked() -> None:
+                found[-1].prompts += prompts_in("\n".join(asked))
+                found[-1].exercises += len(EXERCISE.findall("\n".join(asked)))
+                asked.clear()
+
             for line in cell.source.splitlines():
                 if line.startswith("## "):
+                    count_asked()
                     found.append(Section(line[3:].strip()))
                     continue
+                asked.append(line)
                 if line.startswith("# "):
                     continue  # the notebook's title
                 found[-1].words += words(line)
-            current = found[-1]
-            # Prompts and exercises are counted in the section where they are asked.
-            current.prompts += prompts_in(cell.source)
-            current.exercises += len(EXERCISE.findall(cell.source))
+            count_asked()
         elif cell.cell_type == "code":
             current = found[-1]
             current.cell_ids.append(cell.id)

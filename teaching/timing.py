@@ -31,8 +31,9 @@ MINUTES_PER_TYPED_LINE = 0.3  # ...plus typing it with the class, explaining as 
 MINUTES_PER_PROMPT = 2.0  # a prediction prompt: ask, collect two or three answers, then run
 MINUTES_PER_EXERCISE = 7.0  # learners try one exercise with its check, then the teacher shows the solution
 ROUND_TO = 5  # the time line at the top of a notebook is in steps of 5 minutes
-# A class follows a talk for about 20 minutes at most: a prediction prompt (or the exercises) must come at least this
-# often, by the plan's own minutes. tests/test_teaching.py fails for a notebook with a longer stretch.
+# Lessons of this kind ask the class something every 20 to 30 minutes, so that no one drifts off for long: a prediction
+# prompt (or the exercises) must come at least this often, by the plan's own minutes. tests/test_teaching.py fails for
+# a notebook with a longer stretch.
 LONGEST_STRETCH = 25
 
 @dataclass
@@ -181,38 +182,60 @@ class Stretch:
 
 
 def stretches(path: Path, cell_times: dict | None = None) -> list[Stretch]:
-    """The notebook's teaching cut at each prediction prompt, in the plan's minutes (a prompt's own minutes excluded)."""
-    times = (cell_times or load_cell_times())["notebooks"].get(path.name, {})
+    """The notebook's teaching cut at each prediction prompt and at the exercises, in the plan's minutes.
+
+    Counted as plan() counts them, so that the stretches and the prompts' own minutes add up to the teaching minutes.
+    """
+    times = (cell_times or load_cell_times())["notebooks"].get(path.name)
+    if times is None:
+        raise LookupError(f"{path.name} has no measured cell times in {CELL_TIMES}: run `make timings`")
+    notebook = read(path)
+    prompts_per_section = {section.title: len(section.prompts) for section in sections(notebook)}
     found: list[Stretch] = []
-    minutes, after, section = 0.0, "the start", "Introduction"
+    minutes, after, section, in_exercises = 0.0, "the start", "Introduction", False
+    asked: dict[str, int] = {}
 
     def check(label: str) -> None:
         nonlocal minutes, after
         found.append(Stretch(minutes, after, label))
         minutes, after = 0.0, label
 
-    for cell in read(path).cells:
+    for cell in notebook.cells:
         if cell.cell_type == "markdown":
             for line in cell.source.splitlines():
                 if line.startswith("## "):  # headings are not read aloud (as in sections())
                     section = line[3:].strip()
-                    if section.lower().startswith("exercises"):
-                        check("the exercises")
-                        return found
+                    exercises = section.lower().startswith("exercises")
+                    if exercises and not in_exercises:
+                        check("the exercises")  # the learners' answers; the teaching resumes after them
+                    in_exercises = exercises
                     continue
-                if line.startswith("# "):
+                if in_exercises or line.startswith("# "):
                     continue
                 for number, part in enumerate(line.split(PREDICT)):
                     if number:
-                        check(f"the prompt in {section}")
+                        asked[section] = asked.get(section, 0) + 1
+                        check(_prompt_label(section, asked[section], prompts_per_section.get(section, 1)))
                         part = PREDICT + part  # read aloud with the prompt, after the class has been asked
                     minutes += words(part) / WORDS_PER_MINUTE
-        elif cell.cell_type == "code" and not is_solution(cell):
-            minutes += MINUTES_PER_CODE_CELL + times.get(cell.id, 0.0) / 60
+        elif cell.cell_type == "code" and not in_exercises and not is_solution(cell):
+            if cell.id not in times:
+                raise LookupError(f"{path.name}, section {section!r}: cell {cell.id} has no measured run time: run `make timings`")
             if LIVE_TAG in cell.metadata.get("tags", []):
-                minutes += typed_lines(cell.source) * MINUTES_PER_TYPED_LINE
-    check("the end")
+                minutes += MINUTES_PER_LIVE_CELL + typed_lines(cell.source) * MINUTES_PER_TYPED_LINE
+            else:
+                minutes += MINUTES_PER_CODE_CELL
+            minutes += times[cell.id] / 60
+    if minutes or not found:
+        check("the end")
     return found
+
+
+def _prompt_label(section: str, number: int, of: int) -> str:
+    """'the prompt in 3 · Queue', or 'the 2nd prompt in 3 · Queue' where that section asks several."""
+    if of <= 1:
+        return f"the prompt in {section}"
+    return f"the {number}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(number, 'th') } prompt in {section}"
 
 
 def longest_stretch(path: Path, cell_times: dict | None = None) -> Stretch:

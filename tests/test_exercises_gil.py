@@ -25,7 +25,7 @@ def assert_feedback(feedback, ok, text):
 
 @pytest.mark.parametrize("change, ok, text", [
     ({}, True, "Threads for waiting"),
-    ({"NumPy-heavy work on Python 3.14": "subinterpreters"}, False, "Look again at 'NumPy-heavy work on Python 3.14'"),
+    ({"CPU-bound pure-Python loops that also import NumPy, on a standard (GIL) build of Python 3.14": "subinterpreters"}, False, "Look again at 'CPU-bound pure-Python loops that also import NumPy, on a standard (GIL) build of Python 3.14'"),
     ({"download 500 web pages": "processes"}, False, "waiting, isolation from crashes, whether it may start processes"),
     ({"download 500 web pages": "Threads "}, True, "Threads for waiting"),  # case and spacing do not matter
     ({"download 500 web pages": "asyncio"}, False, "is not one of"),
@@ -36,9 +36,9 @@ def test_which_runtime(change, ok, text):
 
 
 def test_which_runtime_second_miss_explains():
-    numpy = "NumPy-heavy work on Python 3.14"
+    numpy = "CPU-bound pure-Python loops that also import NumPy, on a standard (GIL) build of Python 3.14"
     assert_feedback(check_which_runtime({**WHICH_RUNTIME, numpy: "subinterpreters"}), False, "Look again at")
-    assert_feedback(check_which_runtime({**WHICH_RUNTIME, numpy: "threads"}), False, "load NumPy in every worker")
+    assert_feedback(check_which_runtime({**WHICH_RUNTIME, numpy: "threads"}), False, "every worker must load NumPy")
 
 
 def test_which_runtime_one_process_only_wants_subinterpreters():

@@ -243,6 +243,11 @@ def test_live_cell_without_a_hint_is_refused():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_learners_answer_a_prompt_at_least_every_so_often(path: Path):
+    found = timing.stretches(path)
+    plan = timing.plan(path)
+    prompts = sum(len(part.section.prompts) for part in plan.sections)
+    # Every minute of teaching is in one stretch or in a prompt: none is left out of the check.
+    assert sum(s.minutes for s in found) + prompts * timing.MINUTES_PER_PROMPT == pytest.approx(plan.teaching_minutes)
     longest = timing.longest_stretch(path)
     assert longest.minutes <= timing.LONGEST_STRETCH, (
         f"{path.name}: {longest.minutes:.0f} min of teaching from {longest.after} to {longest.before} without a "
@@ -250,46 +255,59 @@ def test_learners_answer_a_prompt_at_least_every_so_often(path: Path):
     )
 
 
-def test_stretches_add_up_to_the_teaching_before_the_exercises(tmp_path: Path):
+def test_stretches_cut_at_prompts_and_exercises_and_add_up_to_the_teaching(tmp_path: Path):
     notebook = _notebook(
         ("md", "# Title\n\n" + "word " * 110, ()),
         ("code", "a = 1", ()),
         ("md", "## 1 · First\n\nTwo words. 🔮 **Predict.** What now?", ()),
         ("code", "print(a)", (LIVE_TAG,)),
-        ("md", "## Exercises\n\n**Exercise 1.** Go.", ()),
+        ("md", "🔮 **Predict.** And then?\n\n## Exercises\n\n**Exercise 1.** Go.", ()),
         ("code", "check()", ()),
+        ("solution", "# Solution\na = 2", ()),
+        ("md", "## Key points\n\nThree more words.", ()),
     )
     path = tmp_path / "99_demo.ipynb"
     nbformat.write(notebook, path)
     ids = [c.id for c in notebook.cells if c.cell_type == "code"]
-    found = timing.stretches(path, {"machine": {}, "notebooks": {path.name: {ids[0]: 60.0, ids[1]: 6.0, ids[2]: 0.0}}})
-    assert [(s.after, s.before) for s in found] == [("the start", "the prompt in 1 · First"), ("the prompt in 1 · First", "the exercises")]
-    # 110 words + a shown cell + its minute of run time + "Two words."; then the prompt's words + a live cell of one
-    # typed line + its 0.1 minute of run time.
-    prompt = words("🔮 **Predict.** What now?")
-    assert found[0].minutes == pytest.approx(1 + timing.MINUTES_PER_CODE_CELL + 1 + 2 / timing.WORDS_PER_MINUTE)
+    times = {"machine": {}, "notebooks": {path.name: dict(zip(ids, (60.0, 6.0, 30.0, 30.0)))}}
+    found = timing.stretches(path, times)
+    assert [(s.after, s.before) for s in found] == [
+        ("the start", "the 1st prompt in 1 · First"),
+        ("the 1st prompt in 1 · First", "the 2nd prompt in 1 · First"),
+        ("the 2nd prompt in 1 · First", "the exercises"),
+        ("the exercises", "the end"),  # the teaching after the exercises is a stretch too
+    ]
+    per_word = 1 / timing.WORDS_PER_MINUTE
+    # 110 words + a shown cell and its minute of run time + "Two words."
+    assert found[0].minutes == pytest.approx(1 + timing.MINUTES_PER_CODE_CELL + 1 + 2 * per_word)
+    # the prompt's words + a live cell of one typed line and its 0.1 minute of run time
     assert found[1].minutes == pytest.approx(
-        prompt / timing.WORDS_PER_MINUTE + timing.MINUTES_PER_LIVE_CELL + timing.MINUTES_PER_TYPED_LINE + 0.1
+        words("🔮 **Predict.** What now?") * per_word + timing.MINUTES_PER_LIVE_CELL + timing.MINUTES_PER_TYPED_LINE + 0.1
     )
-    plan = timing.plan(path, {"machine": {}, "notebooks": {path.name: {ids[0]: 60.0, ids[1]: 6.0, ids[2]: 0.0}}})
-    assert sum(s.minutes for s in found) + timing.MINUTES_PER_PROMPT == pytest.approx(plan.teaching_minutes)
-    assert timing.longest_stretch(path, {"machine": {}, "notebooks": {path.name: {ids[0]: 60.0, ids[1]: 6.0, ids[2]: 0.0}}}) == found[0]
+    assert found[2].minutes == pytest.approx(words("🔮 **Predict.** And then?") * per_word)
+    assert found[3].minutes == pytest.approx(3 * per_word)  # not the exercise, its check or its solution
+    plan = timing.plan(path, times)
+    assert sum(s.minutes for s in found) + 2 * timing.MINUTES_PER_PROMPT == pytest.approx(plan.teaching_minutes)
+    assert timing.longest_stretch(path, times) == found[0]
+    with pytest.raises(LookupError, match="make timings"):
+        timing.stretches(path, {"machine": {}, "notebooks": {path.name: {}}})
 
 
 def test_helpers_page_has_every_stuck_point_and_shared_notes_every_session():
     helpers = (guide.INSTRUCTORS / "helpers.md").read_text(encoding="utf-8")
     for name in ["workshop", *IDS]:
         for entry in guide.load_notes(name)["stuck"]:
-            assert guide._cell(entry["do"]) in helpers, f"{name}: a stuck point is missing from helpers.md: {REGENERATE}"
+            row = f"| {guide._cell(entry['symptom'])} | {guide._cell(entry['cause'])} | {guide._cell(entry['do'])} |"
+            assert row in helpers, f"{name}: a stuck point is missing from helpers.md: {REGENERATE}"
     shared = (guide.INSTRUCTORS / "shared-notes.md").read_text(encoding="utf-8")
     plans = {p.path.stem: p for p in timing.all_plans()}
+    cards = 0
     for day in (guide.HALF_DAY, guide.FULL_DAY):
         rows, _ = guide.day_rows(day, plans)
         pauses = sum(what in ("Break", "Lunch") for _, _, what in rows)
-        assert shared.count(f"### {day.name}, session ") == pauses + 1  # one per stretch between pauses and the wrap-up
-    assert shared.count("Minute card, before ") == sum(
-        sum(what in ("Break", "Lunch") for _, _, what in guide.day_rows(day, plans)[0]) + 1 for day in (guide.HALF_DAY, guide.FULL_DAY)
-    )
+        assert shared.count(f"### {day.name}, session ") == pauses + 1  # one per stretch before a pause or the wrap-up
+        cards += pauses  # a minute card before each pause; the wrap-up asks the same itself
+    assert shared.count("Minute card, before ") == cards
     for question in guide.load_notes("workshop")["survey"]:
         assert question in shared
 

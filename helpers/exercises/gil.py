@@ -13,15 +13,15 @@ RUNTIMES = ("threads", "subinterpreters", "processes", "free-threaded threads")
 WHICH_RUNTIME = {
     "download 500 web pages": "threads",
     "pure-Python simulations that call a C extension known to crash now and then": "processes",
-    "CPU-bound pure Python on Python 3.14, inside an application that may not start child processes": "subinterpreters",
-    "NumPy-heavy work on Python 3.14": "processes",
+    "CPU-bound pure Python on a standard (GIL) build of Python 3.14, inside an application that may not start child processes": "subinterpreters",
+    "CPU-bound pure-Python loops that also import NumPy, on a standard (GIL) build of Python 3.14": "processes",
     "CPU-bound pure Python on python3.14t with dependencies declared free-threading safe": "free-threaded threads",
 }
 _RUNTIME_HINTS = {
     "download 500 web pages": "the work is waiting, and a waiting thread releases the GIL: the cheapest tool does.",
     "pure-Python simulations that call a C extension known to crash now and then": "a crash in one worker should not take the others down with it.",
-    "CPU-bound pure Python on Python 3.14, inside an application that may not start child processes": "parallel Python code on a standard build, each worker with its own GIL, without a second process.",
-    "NumPy-heavy work on Python 3.14": "which of the three can load NumPy in every worker today?",
+    "CPU-bound pure Python on a standard (GIL) build of Python 3.14, inside an application that may not start child processes": "parallel Python code on a standard build, each worker with its own GIL, without a second process.",
+    "CPU-bound pure-Python loops that also import NumPy, on a standard (GIL) build of Python 3.14": "pure-Python loops need a GIL per worker, and every worker must load NumPy: which tool gives both on a standard build today?",
     "CPU-bound pure Python on python3.14t with dependencies declared free-threading safe": "no GIL and nothing to turn it back on: what runs in parallel now?",
 }
 
