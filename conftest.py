@@ -130,6 +130,25 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"--time-scale takes a number in (0, 1] (or nothing for 1), got {scale!r}")
 
 
+_nbval_compare_outputs = IPyNbCell.compare_outputs
+
+
+def _compare_outputs_naming_unexpected_streams(self, test, ref, skip_compare=None):
+    """nbval's comparison, unchanged; when it fails, the report also shows the text of any stream (stderr, most
+    often) that the run printed and the stored notebook has not: nbval names only the field, and an intermittent
+    message cannot be seen again."""
+    same = _nbval_compare_outputs(self, test, ref, skip_compare)
+    if not same:
+        stored = {output.get("name") for output in ref if output.get("output_type") == "stream"}
+        for output in test:
+            if output.get("output_type") == "stream" and output.get("name") not in stored:
+                self.comparison_traceback.append(f"\nThe run's {output['name']}, not in the stored notebook:\n{output['text'][-3000:]}")
+    return same
+
+
+IPyNbCell.compare_outputs = _compare_outputs_naming_unexpected_streams
+
+
 class StartMethodNotebook(IPyNbFile):
     """A notebook run by nbval in a kernel with a fixed start method (and optionally one CPU)."""
 

@@ -96,6 +96,17 @@ def test_the_rerun_happens_under_the_first_start_method_only(project):
     assert "fork::Rerun" not in result.stdout
 
 
+def test_an_unexpected_stderr_fails_and_its_text_is_shown(project):
+    write_notebook(project / "notebooks" / "noisy.ipynb", [
+        ("import sys\nprint('fine')\nprint('a warning nobody stored', file=sys.stderr)", "fine\n"),
+    ])
+    result = run_pytest(project, "--start-methods=spawn", "--one-cpu-method=", "--no-rerun", "notebooks")
+    assert result.returncode == 1
+    assert "Unexpected output fields from running code: {'stderr'}" in result.stdout
+    assert "The run's stderr, not in the stored notebook:" in result.stdout
+    assert "a warning nobody stored" in result.stdout
+
+
 def test_a_leftover_process_fails_and_is_killed(project):
     starts = (
         "import multiprocessing, time\n"
