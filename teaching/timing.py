@@ -82,6 +82,18 @@ def round_up(minutes: float) -> int:
     return int(math.ceil(minutes / ROUND_TO - 1e-9) * ROUND_TO)
 
 
+def presenting_minutes(code_cells: int, live_cells: int = 0, typed: int = 0) -> float:
+    """Minutes to present code cells (not their run time), live_cells of them typed live with `typed` lines in all."""
+    shown = code_cells - live_cells
+    return shown * MINUTES_PER_CODE_CELL + live_cells * MINUTES_PER_LIVE_CELL + typed * MINUTES_PER_TYPED_LINE
+
+
+def ordinal(number: int) -> str:
+    """1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, 21st."""
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
 def load_cell_times() -> dict:
     """The measured run times: {"machine": ..., "notebooks": {name: {cell id: seconds}}}."""
     if not CELL_TIMES.is_file():
@@ -102,12 +114,10 @@ def plan(path: Path, cell_times: dict | None = None) -> NotebookPlan:
                 f"{path.name}, section {section.title!r}: cells {missing} have no measured run time "
                 f"(new or changed cells): run `make timings`"
             )
-        shown = section.code_cells - section.live_cells
         planned.append(SectionPlan(
             section=section,
             prose=section.words / WORDS_PER_MINUTE,
-            cells=shown * MINUTES_PER_CODE_CELL + section.live_cells * MINUTES_PER_LIVE_CELL
-            + section.live_lines * MINUTES_PER_TYPED_LINE,
+            cells=presenting_minutes(section.code_cells, section.live_cells, section.live_lines),
             prompts=len(section.prompts) * MINUTES_PER_PROMPT,
             exercises=section.exercises * MINUTES_PER_EXERCISE,
             run_seconds=sum(times[cell_id] for cell_id in section.cell_ids),
@@ -221,11 +231,8 @@ def stretches(path: Path, cell_times: dict | None = None) -> list[Stretch]:
         elif cell.cell_type == "code" and not in_exercises and not is_solution(cell):
             if cell.id not in times:
                 raise LookupError(f"{path.name}, section {section!r}: cell {cell.id} has no measured run time: run `make timings`")
-            if LIVE_TAG in cell.metadata.get("tags", []):
-                minutes += MINUTES_PER_LIVE_CELL + typed_lines(cell.source) * MINUTES_PER_TYPED_LINE
-            else:
-                minutes += MINUTES_PER_CODE_CELL
-            minutes += times[cell.id] / 60
+            live = LIVE_TAG in cell.metadata.get("tags", [])
+            minutes += presenting_minutes(1, int(live), typed_lines(cell.source) if live else 0) + times[cell.id] / 60
     if minutes or not found:
         check("the end")
     return found
@@ -235,7 +242,7 @@ def _prompt_label(section: str, number: int, of: int) -> str:
     """'the prompt in 3 · Queue', or 'the 2nd prompt in 3 · Queue' where that section asks several."""
     if of <= 1:
         return f"the prompt in {section}"
-    return f"the {number}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(number, 'th') } prompt in {section}"
+    return f"the {ordinal(number)} prompt in {section}"
 
 
 def longest_stretch(path: Path, cell_times: dict | None = None) -> Stretch:

@@ -384,3 +384,9 @@ def test_expected_output_rules():
 def test_pdf_page_count_reads_page_objects():
     pdf = b"%PDF-1.4\n1 0 obj << /Type /Pages /Count 2 >>\n2 0 obj << /Type /Page >>\n3 0 obj << /Type/Page >>\n"
     assert cheatsheet.pdf_pages(pdf) == 2
+
+
+def test_ordinals_read_as_english():
+    assert [timing.ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101, 111)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "101st", "111th",
+    ]
