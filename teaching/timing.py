@@ -232,7 +232,8 @@ def stretches(path: Path, cell_times: dict | None = None) -> list[Stretch]:
             if cell.id not in times:
                 raise LookupError(f"{path.name}, section {section!r}: cell {cell.id} has no measured run time: run `make timings`")
             live = LIVE_TAG in cell.metadata.get("tags", [])
-            minutes += presenting_minutes(1, int(live), typed_lines(cell.source) if live else 0) + times[cell.id] / 60
+            minutes += presenting_minutes(1, live_cells=int(live), typed=typed_lines(cell.source) if live else 0)
+            minutes += times[cell.id] / 60  # its run time
     if minutes or not found:
         check("the end")
     return found
